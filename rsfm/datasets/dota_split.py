@@ -1,0 +1,200 @@
+"""Split raw DOTA scenes into the patch layout mmrotate trains on.
+
+The patch layout and naming follow mmrotate's ``tools/data/dota/split``
+(dev-1.x), so that mmrotate's ``DOTAMetric`` merges patch results back into
+scenes for the DOTA server:
+
+- ``{out}/images/{scene}__{window}__{x}___{y}.png`` — a ``window``-pixel crop
+  whose top-left corner is ``(x, y)`` in the scene, padded when the scene is
+  smaller than the window; scales (``rates``) change the window size, not the
+  pixels: ``window = int(size / rate)`` and the detector resizes;
+- ``{out}/annfiles/{same name}.txt`` — objects in the split grammar (no header)
+  whose area lies at least ``iof_thr`` inside the window, in patch
+  coordinates; objects cut by the window border get difficulty ``2``; windows
+  without objects get an empty file.
+"""
+import os
+import os.path as osp
+from functools import partial
+from itertools import product
+from math import ceil
+from typing import List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+from mmengine.logging import print_log
+from mmengine.utils import track_iter_progress, track_parallel_progress
+from shapely.geometry import Polygon, box
+
+from .dota import DOTAObject, dump_dota_labels, load_dota_labels
+
+IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
+
+
+def sliding_windows(width: int, height: int, sizes: Sequence[int],
+                    gaps: Sequence[int],
+                    img_rate_thr: float = 0.6) -> np.ndarray:
+    """Windows ``(x1, y1, x2, y2)`` covering a ``width x height`` scene.
+
+    Windows of each ``size`` step by ``size - gap``; the last one in a row or
+    column is shifted back to end at the border. Windows whose part inside the
+    scene is at most ``img_rate_thr`` of their area are dropped, unless no
+    window passes, in which case the best-covered ones are kept.
+    """
+    windows = []
+    for size, gap in zip(sizes, gaps):
+        if not size > gap >= 0:
+            raise ValueError(f'window size {size} must exceed gap {gap} >= 0')
+        step = size - gap
+        starts = []
+        for length in (width, height):
+            num = 1 if length <= size else ceil((length - size) / step + 1)
+            start = [step * i for i in range(num)]
+            if len(start) > 1 and start[-1] + size > length:
+                start[-1] = length - size
+            starts.append(start)
+        start = np.array(list(product(*starts)), dtype=np.int64)  # (N, 2)
+        windows.append(np.concatenate([start, start + size], axis=1))
+    windows = np.concatenate(windows, axis=0)  # (N, 4)
+    inside = windows.copy()
+    inside[:, 0::2] = inside[:, 0::2].clip(0, width)
+    inside[:, 1::2] = inside[:, 1::2].clip(0, height)
+    rates = np.prod(inside[:, 2:] - inside[:, :2], axis=1) / \
+        np.prod(windows[:, 2:] - windows[:, :2], axis=1)
+    if not (rates > img_rate_thr).any():
+        rates[np.abs(rates - rates.max()) < 0.01] = 1
+    return windows[rates > img_rate_thr]
+
+
+def window_objects(objects: List[DOTAObject], window: Sequence[int],
+                   iof_thr: float = 0.7) -> List[DOTAObject]:
+    """Objects of a scene that belong to ``window``, in patch coordinates.
+
+    An object belongs when at least ``iof_thr`` of its area is inside the
+    window (intersection over foreground); one not wholly inside is marked
+    difficulty 2 (truncated).
+    """
+    x1, y1, x2, y2 = (int(v) for v in window)
+    win = box(x1, y1, x2, y2)
+    kept = []
+    for obj in objects:
+        poly = Polygon(np.asarray(obj.poly).reshape(4, 2))
+        if not poly.is_valid:
+            poly = poly.buffer(0)
+        area = poly.area
+        iof = poly.intersection(win).area / area if area > 0 else 0.
+        if iof < iof_thr:
+            continue
+        shifted = (np.asarray(obj.poly).reshape(4, 2) - [x1, y1]).ravel()
+        difficult = obj.difficult if iof >= 1 - 1e-6 else 2
+        kept.append(DOTAObject(shifted.tolist(), obj.category, difficult))
+    return kept
+
+
+def split_scene(img_path: str,
+                label_path: Optional[str],
+                out_dir: str,
+                sizes: Sequence[int],
+                gaps: Sequence[int],
+                img_rate_thr: float = 0.6,
+                iof_thr: float = 0.7,
+                padding_value: Sequence[int] = (104, 116, 124),
+                save_ext: str = '.png') -> int:
+    """Split one scene; return the number of patches written."""
+    img = cv2.imread(img_path, cv2.IMREAD_COLOR)
+    if img is None:
+        raise ValueError(f'cannot read image {img_path}')
+    height, width = img.shape[:2]
+    objects = load_dota_labels(label_path).objects \
+        if label_path is not None else None
+    scene = osp.splitext(osp.basename(img_path))[0]
+    windows = sliding_windows(width, height, sizes, gaps, img_rate_thr)
+    for window in windows:
+        x1, y1, x2, y2 = window.tolist()
+        name = f'{scene}__{x2 - x1}__{x1}___{y1}'
+        patch = img[y1:y2, x1:x2]
+        if patch.shape[:2] != (y2 - y1, x2 - x1):
+            padded = np.empty((y2 - y1, x2 - x1, 3), dtype=img.dtype)
+            padded[...] = padding_value
+            padded[:patch.shape[0], :patch.shape[1]] = patch
+            patch = padded
+        if not cv2.imwrite(osp.join(out_dir, 'images', name + save_ext),
+                           patch):
+            raise OSError(f'cannot write {name + save_ext} in {out_dir}')
+        if objects is not None:
+            dump_dota_labels(
+                osp.join(out_dir, 'annfiles', name + '.txt'),
+                window_objects(objects, window, iof_thr))
+    return len(windows)
+
+
+def find_scenes(img_dir: str, ann_dir: Optional[str]
+                ) -> List[Tuple[str, Optional[str]]]:
+    """``(image, label or None)`` pairs of a raw DOTA folder, sorted.
+
+    Raises:
+        FileNotFoundError: when ``img_dir`` has no image, or an image has no
+            label file in ``ann_dir``.
+    """
+    names = sorted(
+        f for f in os.listdir(img_dir)
+        if osp.splitext(f)[1].lower() in IMG_EXTENSIONS)
+    if not names:
+        raise FileNotFoundError(
+            f'no images ({", ".join(IMG_EXTENSIONS)}) in {img_dir}')
+    pairs = []
+    for name in names:
+        label = None
+        if ann_dir is not None:
+            label = osp.join(ann_dir, osp.splitext(name)[0] + '.txt')
+            if not osp.isfile(label):
+                raise FileNotFoundError(
+                    f'image {osp.join(img_dir, name)} has no label file '
+                    f'{label}')
+        pairs.append((osp.join(img_dir, name), label))
+    return pairs
+
+
+def split_dota(scenes: List[Tuple[str, Optional[str]]],
+               out_dir: str,
+               sizes: Sequence[int] = (1024, ),
+               gaps: Sequence[int] = (200, ),
+               rates: Sequence[float] = (1.0, ),
+               img_rate_thr: float = 0.6,
+               iof_thr: float = 0.7,
+               padding_value: Sequence[int] = (104, 116, 124),
+               save_ext: str = '.png',
+               nproc: int = 1) -> int:
+    """Split scenes into ``out_dir/images`` and ``out_dir/annfiles``.
+
+    Refuses to write into an ``out_dir`` that already holds patches, so an
+    earlier split is never overwritten. ``annfiles`` is written only for
+    labelled scenes. Returns the number of patches.
+    """
+    labelled = any(label is not None for _, label in scenes)
+    for sub in ('images', 'annfiles') if labelled else ('images', ):
+        path = osp.join(out_dir, sub)
+        if osp.isdir(path) and os.listdir(path):
+            raise FileExistsError(
+                f'{path} is not empty; choose a new output folder or remove '
+                f'the old split first')
+        os.makedirs(path, exist_ok=True)
+    win_sizes = [int(size / rate) for rate in rates for size in sizes]
+    win_gaps = [int(gap / rate) for rate in rates for gap in gaps]
+    print_log(f'splitting {len(scenes)} scenes into windows {win_sizes} '
+              f'(gaps {win_gaps}) under {out_dir}', logger='current')
+    worker = partial(
+        _split_scene_pair, out_dir=out_dir, sizes=win_sizes, gaps=win_gaps,
+        img_rate_thr=img_rate_thr, iof_thr=iof_thr,
+        padding_value=padding_value, save_ext=save_ext)
+    if nproc > 1:
+        counts = track_parallel_progress(worker, scenes, nproc)
+    else:
+        counts = [worker(s) for s in track_iter_progress(scenes)]
+    total = int(sum(counts))
+    print_log(f'wrote {total} patches to {out_dir}', logger='current')
+    return total
+
+
+def _split_scene_pair(scene: Tuple[str, Optional[str]], **kwargs) -> int:
+    return split_scene(scene[0], scene[1], **kwargs)

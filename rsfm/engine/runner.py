@@ -1,0 +1,120 @@
+"""rsfm's Runner: mmengine's Runner, made to work on torch >= 2.6 and on CPUs.
+
+Configs select it with ``runner_type = 'rsfm.Runner'``; mmengine's and the
+host libraries' ``tools/train.py`` build it through the ``RUNNERS`` registry,
+so the fixes below apply whatever entry point starts the run.
+"""
+import copy
+import logging
+import os.path as osp
+from typing import Callable, Optional, Union
+
+import torch
+import torch.distributed as torch_dist
+from mmengine.device import (get_device, is_cuda_available, is_mlu_available,
+                             is_musa_available, is_npu_available)
+from mmengine.dist import is_distributed
+from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper, revert_sync_batchnorm
+from mmengine.runner import Runner as _MMEngineRunner
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
+
+from rsfm.registry import RUNNERS
+
+
+def load_run_checkpoint(filename: str,
+                        map_location: Union[str, Callable] = 'cpu') -> dict:
+    """Load a checkpoint that an mmengine run wrote (to resume or test it).
+
+    NOTE: torch >= 2.6 loads with ``weights_only=True`` by default, which
+    rejects the message-hub state (``HistoryBuffer``, numpy arrays) that
+    every mmengine checkpoint holds; mmengine 0.10.7 then cannot resume. A
+    run's own checkpoints are trusted here and fully unpickled. Pretrained
+    weights (``init_cfg=dict(type='Pretrained', ...)``) do not come through
+    this function and keep torch's ``weights_only=True``.
+    """
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'checkpoint {filename} does not exist')
+    return torch.load(filename, map_location=map_location, weights_only=False)
+
+
+def amp_fallback(optim_wrapper):
+    """``optim_wrapper`` with ``AmpOptimWrapper`` replaced by ``OptimWrapper``
+    (logged) when no accelerator that mmengine's AMP supports is present."""
+    if not (isinstance(optim_wrapper, dict)
+            and optim_wrapper.get('type') == 'AmpOptimWrapper'):
+        return optim_wrapper
+    if any(available() for available in (is_cuda_available, is_npu_available,
+                                         is_mlu_available, is_musa_available)):
+        return optim_wrapper
+    print_log('AmpOptimWrapper needs a GPU (or NPU/MLU/MUSA): training in '
+              'fp32 with OptimWrapper on this machine', logger='current',
+              level=logging.WARNING)
+    optim_wrapper = copy.deepcopy(optim_wrapper)
+    optim_wrapper['type'] = 'OptimWrapper'
+    for key in ('loss_scale', 'dtype', 'use_fsdp'):
+        optim_wrapper.pop(key, None)
+    return optim_wrapper
+
+
+@RUNNERS.register_module()
+class Runner(_MMEngineRunner):
+    """mmengine's Runner with four fixes for mmengine 0.10.7.
+
+    1. ``resume`` / ``load_from`` / testing a checkpoint work on torch >= 2.6
+       (see :func:`load_run_checkpoint`); remote files (``http://``,
+       ``open-mmlab://``) still go through mmengine's loaders.
+    2. ``launcher='pytorch'`` without CUDA initialises a ``gloo`` process
+       group (mmengine's ``init_dist`` calls ``torch.cuda.set_device``).
+    3. Distributed CPU models are wrapped without ``device_ids`` (see
+       :class:`~rsfm.engine.DeviceAwareDistributedDataParallel`), and their
+       SyncBN layers become BN (torch's SyncBN runs on GPUs only): each CPU
+       process then normalises with its own batch statistics.
+    4. ``AmpOptimWrapper`` (fp16 needs an accelerator; mmengine asserts one)
+       falls back to ``OptimWrapper`` with a warning when no GPU is visible,
+       so mixed-precision configs still run, in fp32, on CPUs.
+
+    With a GPU, behaviour is mmengine's.
+    """
+
+    def setup_env(self, env_cfg: dict) -> None:
+        if (self.distributed and not is_distributed()
+                and self.launcher == 'pytorch' and get_device() == 'cpu'):
+            torch_dist.init_process_group(backend='gloo')
+        super().setup_env(env_cfg)
+
+    def wrap_model(self, model_wrapper_cfg: Optional[dict],
+                   model: torch.nn.Module):
+        if (self.distributed and not is_model_wrapper(model)
+                and get_device() == 'cpu'):
+            self.logger.info('distributed run on CPU: SyncBN layers are '
+                             'reverted to BN')
+            model = revert_sync_batchnorm(model)
+            if model_wrapper_cfg is None:
+                model_wrapper_cfg = dict(
+                    type='rsfm.DeviceAwareDistributedDataParallel',
+                    broadcast_buffers=False,
+                    find_unused_parameters=self.cfg.get(
+                        'find_unused_parameters', False))
+        return super().wrap_model(model_wrapper_cfg, model)
+
+    def build_optim_wrapper(self, optim_wrapper):
+        return super().build_optim_wrapper(amp_fallback(optim_wrapper))
+
+    def load_checkpoint(self,
+                        filename: str,
+                        map_location: Union[str, Callable] = 'cpu',
+                        strict: bool = False,
+                        revise_keys: list = [(r'^module.', '')]):
+        if not osp.isfile(filename):
+            return super().load_checkpoint(filename, map_location, strict,
+                                           revise_keys)
+        checkpoint = load_run_checkpoint(filename, map_location)
+        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
+        model = self.model.module if is_model_wrapper(self.model) \
+            else self.model
+        checkpoint = _load_checkpoint_to_model(
+            model, checkpoint, strict, revise_keys=revise_keys)
+        self._has_loaded = True
+        self.logger.info(f'Load checkpoint from {filename}')
+        return checkpoint

@@ -1,0 +1,284 @@
+"""ConvNeXt with the official parameter layout.
+
+Paper: A ConvNet for the 2020s, https://arxiv.org/abs/2201.03545.
+
+Parameter names follow facebookresearch/ConvNeXt (``models/convnext.py`` and
+its dense-prediction variant in ``object_detection/``), which SMLFR's sparse
+encoder keeps as well: ``downsample_layers.{i}.{0,1}``,
+``stages.{i}.{j}.{dwconv,norm,pwconv1,pwconv2,gamma}`` and per-stage output
+norms ``norm{i}``. Official checkpoints therefore load without renaming.
+"""
+from typing import Dict, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.utils.checkpoint as cp
+from mmcv.cnn.bricks import DropPath
+from mmengine.model import BaseModule
+from mmengine.model.weight_init import trunc_normal_
+
+from rsfm.registry import MODELS
+
+
+class LayerNorm2d(nn.LayerNorm):
+    """LayerNorm over the channel dimension of an NCHW tensor.
+
+    Same parameters (``weight``, ``bias``) and function as the official
+    ``LayerNorm(data_format='channels_first')``.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.permute(0, 2, 3, 1)  # (B, H, W, C)
+        x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias,
+                         self.eps)
+        return x.permute(0, 3, 1, 2).contiguous()  # (B, C, H, W)
+
+
+class ConvNeXtBlock(nn.Module):
+    """dwconv 7x7 -> LayerNorm -> Linear(4C) -> GELU -> Linear(C) -> scale.
+
+    Args:
+        dim: Number of channels.
+        drop_path: Stochastic depth rate of the residual branch.
+        layer_scale_init_value: Initial value of ``gamma``; 0 disables it.
+        with_cp: Use gradient checkpointing for this block.
+    """
+
+    def __init__(self,
+                 dim: int,
+                 drop_path: float = 0.,
+                 layer_scale_init_value: float = 1e-6,
+                 with_cp: bool = False):
+        super().__init__()
+        self.dwconv = nn.Conv2d(dim, dim, 7, padding=3, groups=dim)
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
+        self.pwconv1 = nn.Linear(dim, 4 * dim)
+        self.act = nn.GELU()
+        self.pwconv2 = nn.Linear(4 * dim, dim)
+        self.gamma = nn.Parameter(
+            layer_scale_init_value * torch.ones(dim)) \
+            if layer_scale_init_value > 0 else None
+        self.drop_path = DropPath(drop_path) if drop_path > 0. \
+            else nn.Identity()
+        self.with_cp = with_cp
+
+    def _inner_forward(self, x: torch.Tensor) -> torch.Tensor:
+        shortcut = x
+        x = self.dwconv(x)
+        x = x.permute(0, 2, 3, 1)  # (B, H, W, C)
+        x = self.pwconv2(self.act(self.pwconv1(self.norm(x))))
+        if self.gamma is not None:
+            x = self.gamma * x
+        x = x.permute(0, 3, 1, 2)  # (B, C, H, W)
+        return shortcut + self.drop_path(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.with_cp and x.requires_grad:
+            return cp.checkpoint(self._inner_forward, x, use_reentrant=False)
+        return self._inner_forward(x)
+
+
+@MODELS.register_module()
+class ConvNeXt(BaseModule):
+    """ConvNeXt backbone for dense prediction and pretraining.
+
+    Shapes for a ``(B, in_channels, 224, 224)`` input and ``arch='base'``:
+    stage outputs ``(B, 128, 56, 56)``, ``(B, 256, 28, 28)``,
+    ``(B, 512, 14, 14)``, ``(B, 1024, 7, 7)`` (strides 4, 8, 16, 32; channels
+    ``arch_settings[arch]['dims']``). ``forward`` returns the stages in
+    ``out_indices`` as a tuple of NCHW maps, each through its own output
+    LayerNorm ``norm{i}`` when ``out_norms=True``.
+
+    Args:
+        arch: A key of :attr:`arch_settings` or a dict with ``depths`` and
+            ``dims``. ``'atto'`` (3.4M parameters) is the arch the tests use.
+        in_channels: Number of input bands; any positive number.
+        out_indices: Stages whose feature maps are returned.
+        out_norms: Add an output LayerNorm ``norm{i}`` per returned stage, as
+            the official detection/segmentation backbone does.
+        drop_path_rate: Stochastic depth rate, increasing linearly over blocks.
+        layer_scale_init_value: Initial value of the per-block ``gamma``.
+        frozen_stages: Freeze the stem and the first ``frozen_stages`` stages
+            (their downsample layer, blocks and output norm); 0 freezes none.
+        with_cp: Gradient checkpointing in every block (saves memory).
+        init_cfg: mmengine init config, e.g.
+            ``dict(type='Pretrained', checkpoint=..., prefix='backbone.')``.
+    """
+
+    arch_settings: Dict[str, Dict[str, Sequence[int]]] = {
+        'atto': dict(depths=[2, 2, 6, 2], dims=[40, 80, 160, 320]),
+        'tiny': dict(depths=[3, 3, 9, 3], dims=[96, 192, 384, 768]),
+        'small': dict(depths=[3, 3, 27, 3], dims=[96, 192, 384, 768]),
+        'base': dict(depths=[3, 3, 27, 3], dims=[128, 256, 512, 1024]),
+        'large': dict(depths=[3, 3, 27, 3], dims=[192, 384, 768, 1536]),
+        'xlarge': dict(depths=[3, 3, 27, 3], dims=[256, 512, 1024, 2048]),
+    }
+
+    def __init__(self,
+                 arch: Union[str, dict] = 'base',
+                 in_channels: int = 3,
+                 out_indices: Sequence[int] = (0, 1, 2, 3),
+                 out_norms: bool = True,
+                 drop_path_rate: float = 0.,
+                 layer_scale_init_value: float = 1e-6,
+                 frozen_stages: int = 0,
+                 with_cp: bool = False,
+                 init_cfg: Optional[Union[dict, list]] = None):
+        super().__init__(init_cfg=init_cfg)
+        if isinstance(arch, str):
+            if arch not in self.arch_settings:
+                raise ValueError(
+                    f'ConvNeXt arch {arch!r} is not one of '
+                    f'{sorted(self.arch_settings)}; pass a known name or a '
+                    f'dict(depths=[...], dims=[...])')
+            arch = self.arch_settings[arch]
+        elif not (isinstance(arch, dict) and {'depths', 'dims'} <= set(arch)):
+            raise ValueError(
+                f'ConvNeXt arch must be a name or a dict with keys "depths" '
+                f'and "dims", got {arch!r}')
+        self.depths = list(arch['depths'])
+        self.dims = list(arch['dims'])
+        if len(self.depths) != len(self.dims):
+            raise ValueError(f'ConvNeXt arch has {len(self.depths)} depths '
+                             f'but {len(self.dims)} dims')
+        if in_channels < 1:
+            raise ValueError(f'in_channels must be >= 1, got {in_channels}')
+        num_stages = len(self.depths)
+        out_indices = [i + num_stages if i < 0 else i for i in out_indices]
+        for i in out_indices:
+            if not 0 <= i < num_stages:
+                raise ValueError(f'out_indices entry {i} is outside the '
+                                 f'{num_stages} stages of this ConvNeXt')
+        if not 0 <= frozen_stages <= num_stages:
+            raise ValueError(f'frozen_stages must be in [0, {num_stages}], '
+                             f'got {frozen_stages}')
+        self.in_channels = in_channels
+        self.out_indices = tuple(out_indices)
+        self.out_norms = out_norms
+        self.frozen_stages = frozen_stages
+
+        # Stem (patchify 4x4) and three 2x downsampling layers.
+        self.downsample_layers = nn.ModuleList()
+        self.downsample_layers.append(
+            nn.Sequential(
+                nn.Conv2d(in_channels, self.dims[0], 4, stride=4),
+                LayerNorm2d(self.dims[0], eps=1e-6)))
+        for i in range(1, num_stages):
+            self.downsample_layers.append(
+                nn.Sequential(
+                    LayerNorm2d(self.dims[i - 1], eps=1e-6),
+                    nn.Conv2d(self.dims[i - 1], self.dims[i], 2, stride=2)))
+
+        rates = torch.linspace(0, drop_path_rate, sum(self.depths)).tolist()
+        self.stages = nn.ModuleList()
+        start = 0
+        for depth, dim in zip(self.depths, self.dims):
+            self.stages.append(
+                nn.Sequential(*[
+                    ConvNeXtBlock(dim, rates[start + j],
+                                  layer_scale_init_value, with_cp)
+                    for j in range(depth)
+                ]))
+            start += depth
+
+        if out_norms:
+            for i in self.out_indices:
+                self.add_module(f'norm{i}', LayerNorm2d(self.dims[i], eps=1e-6))
+
+        self._freeze_stages()
+
+    def init_weights(self):
+        """Official init (trunc normal 0.02, zero bias) unless pretrained."""
+        cfgs = self.init_cfg if isinstance(self.init_cfg, list) \
+            else [self.init_cfg]
+        if not any(isinstance(c, dict) and c.get('type') == 'Pretrained'
+                   for c in cfgs):
+            for m in self.modules():
+                if isinstance(m, (nn.Conv2d, nn.Linear)):
+                    trunc_normal_(m.weight, std=.02)
+                    if m.bias is not None:
+                        nn.init.constant_(m.bias, 0)
+        super().init_weights()
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        if x.dim() != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(
+                f'ConvNeXt expects (B, {self.in_channels}, H, W) input, got '
+                f'shape {tuple(x.shape)}')
+        outs = []
+        for i, (down, stage) in enumerate(
+                zip(self.downsample_layers, self.stages)):
+            x = stage(down(x))  # (B, dims[i], H / 2**(i+2), W / 2**(i+2))
+            if i in self.out_indices:
+                outs.append(getattr(self, f'norm{i}')(x)
+                            if self.out_norms else x)
+        return tuple(outs)
+
+    def _freeze_stages(self):
+        for i in range(self.frozen_stages):
+            modules = [self.downsample_layers[i], self.stages[i]]
+            if self.out_norms and i in self.out_indices:
+                modules.append(getattr(self, f'norm{i}'))
+            for m in modules:
+                m.eval()
+                for param in m.parameters():
+                    param.requires_grad = False
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self._freeze_stages()
+        return self
+
+    def get_layer_depth(self,
+                        param_name: str,
+                        prefix: str = '',
+                        decay_type: str = 'layer_wise') -> Tuple[int, int]:
+        """Layer id of a parameter for layer-wise learning-rate decay.
+
+        Follows facebookresearch/ConvNeXt ``object_detection`` (the
+        ``LearningRateDecayOptimizerConstructor`` that SMLFR also uses), with
+        ``num_layers`` 12 for 27-block third stages and 6 otherwise:
+
+        - ``'layer_wise'``: the stem is layer 0, stages 0/1 are layers 1/2,
+          stage 2 is split into groups of three blocks, stage 3 and the last
+          downsample layer are layer 12;
+        - ``'stage_wise'``: all downsample layers are layer 0 and stage ``k``
+          is layer ``k + 1``.
+
+        Parameters outside the backbone (no ``prefix``) and the output norms
+        get the top layer, i.e. no decay.
+
+        Args:
+            param_name: Parameter name, e.g. ``backbone.stages.2.4.gamma``.
+            prefix: Prefix of the backbone's parameters in ``param_name``.
+            decay_type: ``'layer_wise'`` or ``'stage_wise'``.
+
+        Returns:
+            ``(layer_id, num_layers)``; the decay scale of a parameter is
+            ``rate ** (num_layers - layer_id - 1)``.
+        """
+        if decay_type not in ('layer_wise', 'stage_wise'):
+            raise ValueError(f'decay_type must be "layer_wise" or '
+                             f'"stage_wise", got {decay_type!r}')
+        max_layer_id = 12 if self.depths[-2] > 9 else 6
+        num_layers = max_layer_id + 2
+        if not param_name.startswith(prefix):
+            return num_layers - 1, num_layers
+        name = param_name[len(prefix):]
+        parts = name.split('.')
+        if name.startswith('downsample_layers.'):
+            stage_id = int(parts[1])
+            if decay_type == 'stage_wise':
+                return 0, num_layers
+            return {0: 0, 1: 2, 2: 3}.get(stage_id, max_layer_id), num_layers
+        if name.startswith('stages.'):
+            stage_id, block_id = int(parts[1]), int(parts[2])
+            if decay_type == 'stage_wise':
+                return stage_id + 1, num_layers
+            if stage_id < 2:
+                return stage_id + 1, num_layers
+            if stage_id == 2:
+                return min(3 + block_id // 3, max_layer_id - 1), num_layers
+            return max_layer_id, num_layers
+        return num_layers - 1, num_layers

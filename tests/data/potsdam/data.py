@@ -1,0 +1,57 @@
+"""Seeded generator of a tiny ISPRS Potsdam in mmseg's converted layout.
+
+mmseg's ``tools/dataset_converters/potsdam.py`` clips the 6000x6000 tiles into
+512x512 PNGs named ``{tile}_{row}_{col}_{x1}_{y1}_{x2}_{y2}.png`` with labels
+0 (boundary), 1 impervious surfaces, 2 building, 3 low vegetation, 4 tree,
+5 car, 6 clutter. This writes ``size``-pixel clips in the same layout::
+
+    root/img_dir/{train,val}/2_10_0_256_64_320.png   (RGB)
+    root/ann_dir/{train,val}/2_10_0_256_64_320.png   (uint8 labels 0..6)
+
+    python tests/data/potsdam/data.py OUT_DIR
+"""
+import os
+import os.path as osp
+import sys
+
+import cv2
+import numpy as np
+
+# RGB colours of the ISPRS legend, indexed by label 1..6
+PALETTE = [(255, 255, 255), (0, 0, 255), (0, 255, 255), (0, 255, 0),
+           (255, 255, 0), (255, 0, 0)]
+
+
+def _label_map(rng, size):
+    label = np.ones((size, size), np.uint8)  # impervious surfaces
+    for cls in (2, 3, 4, 5, 6):
+        x, y = rng.integers(0, size - 16, size=2)
+        w, h = rng.integers(8, 24, size=2)
+        label[y:y + h, x:x + w] = cls
+    label[:, size // 2] = 0  # a boundary line
+    return label
+
+
+def make_potsdam(root, seed=0, size=64):
+    rng = np.random.default_rng(seed)
+    clips = {'train': [('2_10', 0, 0), ('2_10', 0, 256), ('3_11', 256, 0)],
+             'val': [('2_13', 0, 0), ('2_14', 256, 256)]}
+    for split, names in clips.items():
+        for sub in ('img_dir', 'ann_dir'):
+            os.makedirs(osp.join(root, sub, split), exist_ok=True)
+        for tile, x, y in names:
+            fname = f'{tile}_{x}_{y}_{x + size}_{y + size}.png'
+            label = _label_map(rng, size)
+            img = np.zeros((size, size, 3), np.uint8)
+            for cls, rgb in enumerate(PALETTE, start=1):
+                img[label == cls] = rgb[::-1]  # BGR for cv2
+            noise = rng.integers(-30, 30, size=img.shape)
+            img = np.clip(img.astype(int) + noise, 0, 255).astype(np.uint8)
+            cv2.imwrite(osp.join(root, 'img_dir', split, fname), img)
+            cv2.imwrite(osp.join(root, 'ann_dir', split, fname), label)
+    return root
+
+
+if __name__ == '__main__':
+    make_potsdam(sys.argv[1])
+    print(f'wrote {sys.argv[1]}')

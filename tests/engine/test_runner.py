@@ -1,0 +1,115 @@
+"""rsfm.Runner: resume on torch >= 2.6, CPU distributed wrapping."""
+import itertools
+import os
+import os.path as osp
+
+import pytest
+import torch
+import torch.distributed as dist
+import torch.nn as nn
+from mmengine.model import BaseModel
+from mmengine.registry import MODELS
+
+from rsfm.engine import DeviceAwareDistributedDataParallel, Runner
+from rsfm.engine.runner import amp_fallback, load_run_checkpoint
+
+_RUN_IDS = itertools.count()
+
+
+@MODELS.register_module(force=True)
+class _ToyModel(BaseModel):
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(2, 1)
+
+    def forward(self, inputs, labels=None, mode='tensor'):
+        inputs = torch.stack(inputs) if isinstance(inputs, list) else inputs
+        out = self.linear(inputs)
+        if mode == 'loss':
+            return dict(loss=((out.squeeze(-1) - labels)**2).mean())
+        return out
+
+
+class _ToyData(torch.utils.data.Dataset):
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, i):
+        g = torch.Generator().manual_seed(i)
+        x = torch.randn(2, generator=g)
+        return dict(inputs=x, labels=x.sum())
+
+
+def _cfg(work_dir, max_epochs, **kwargs):
+    cfg = dict(
+        model=dict(type='_ToyModel'),
+        work_dir=str(work_dir),
+        train_dataloader=dict(
+            dataset=_ToyData(), sampler=dict(type='DefaultSampler'),
+            batch_size=4, collate_fn=dict(type='default_collate')),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+        train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
+        default_hooks=dict(checkpoint=dict(type='CheckpointHook',
+                                           interval=1)),
+        default_scope='mmengine',
+        experiment_name=f'{osp.basename(work_dir)}-{next(_RUN_IDS)}')
+    cfg.update(kwargs)
+    return cfg
+
+
+def test_checkpoints_hold_non_tensor_state(tmp_path):
+    Runner(**_cfg(tmp_path, 1)).train()
+    path = str(tmp_path / 'epoch_1.pth')
+    # torch's default (weights_only=True on torch >= 2.6) refuses it ...
+    if tuple(int(v) for v in torch.__version__.split('.')[:2]) >= (2, 6):
+        with pytest.raises(Exception, match='weights_only'):
+            torch.load(path)
+    # ... rsfm loads the run's own checkpoint
+    ckpt = load_run_checkpoint(path)
+    assert ckpt['meta']['epoch'] == 1 and 'message_hub' in ckpt
+    with pytest.raises(FileNotFoundError, match='missing.pth'):
+        load_run_checkpoint(str(tmp_path / 'missing.pth'))
+
+
+def test_resume_continues(tmp_path):
+    Runner(**_cfg(tmp_path, 1)).train()
+    weights = torch.load(str(tmp_path / 'epoch_1.pth'), weights_only=False)[
+        'state_dict']['linear.weight']
+    runner = Runner(**_cfg(tmp_path, 2, resume=True))
+    runner.train()
+    assert runner.epoch == 2 and runner.iter == 4
+    assert os.path.isfile(tmp_path / 'epoch_2.pth')
+    resumed = torch.load(str(tmp_path / 'epoch_2.pth'), weights_only=False)
+    assert resumed['meta']['iter'] == 4
+    assert not torch.equal(weights, resumed['state_dict']['linear.weight'])
+
+
+def test_cpu_ddp_wrapper_single_process(monkeypatch):
+    monkeypatch.setenv('MASTER_ADDR', '127.0.0.1')
+    monkeypatch.setenv('MASTER_PORT', '29531')
+    dist.init_process_group('gloo', rank=0, world_size=1)
+    try:
+        model = _ToyModel()
+        wrapped = DeviceAwareDistributedDataParallel(
+            module=model, device_ids=[0])
+        assert wrapped.device_ids is None
+        out = wrapped(torch.randn(3, 2))
+        assert out.shape == (3, 1)
+    finally:
+        dist.destroy_process_group()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only behaviour')
+def test_amp_falls_back_to_fp32_on_cpu(tmp_path):
+    cfg = dict(type='AmpOptimWrapper', loss_scale='dynamic',
+               optimizer=dict(type='SGD', lr=0.1))
+    assert amp_fallback(cfg) == dict(type='OptimWrapper',
+                                     optimizer=dict(type='SGD', lr=0.1))
+    assert cfg['type'] == 'AmpOptimWrapper'  # the config is not modified
+    plain = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.1))
+    assert amp_fallback(plain) is plain
+    runner = Runner(**_cfg(tmp_path, 1, optim_wrapper=cfg))
+    runner.train()
+    assert type(runner.optim_wrapper).__name__ == 'OptimWrapper'

@@ -1,0 +1,134 @@
+"""The real entry points end to end on the tiny fixtures (CPU, gloo).
+
+tools/dist_train.sh with 2 processes, an interrupted run resumed with
+--resume, tools/dist_test.sh for metrics and --format-only submissions,
+tools/train.py without a launcher, and the environment report.
+"""
+import glob
+import os
+import os.path as osp
+import socket
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from tests.conftest import REPO
+from tests.tiny import CONFIGS, tiny_config
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return str(s.getsockname()[1])
+
+
+def _run(cmd, timeout=900):
+    env = dict(os.environ, PORT=_free_port(), PYTHON=sys.executable,
+               OMP_NUM_THREADS='1')
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f'{" ".join(cmd)} failed:\n{out[-6000:]}'
+    return out
+
+
+def _config(name):
+    return next(p for p in CONFIGS if osp.basename(p).startswith(name))
+
+
+@pytest.fixture(scope='module')
+def roots(dota_split, potsdam_root):
+    return dict(dota=dota_split, potsdam=potsdam_root)
+
+
+@pytest.mark.parametrize('name,length,metric_keys', [
+    ('oriented-rcnn', 2, ['dota/mAP']),
+    ('upernet', 4, ['aAcc', 'mIoU', 'mFscore']),
+])
+def test_dist_train_resume_test_format_only(name, length, metric_keys, roots,
+                                            tmp_path):
+    cfg = tiny_config(_config(name), roots, length)
+    cfg_path = str(tmp_path / 'tiny.py')
+    cfg.dump(cfg_path)
+    work = str(tmp_path / 'work')
+    by_epoch = 'max_epochs' in cfg.train_cfg
+    half = length // 2
+    first, last = (f'epoch_{half}.pth', f'epoch_{length}.pth') if by_epoch \
+        else (f'iter_{half}.pth', f'iter_{length}.pth')
+    stop_early = f'train_cfg.max_epochs={half}' if by_epoch \
+        else f'train_cfg.max_iters={half}'
+
+    # 1. a run that stops half-way (as if interrupted), 2 CPU processes
+    _run(['bash', 'tools/dist_train.sh', cfg_path, '2', '--work-dir', work,
+          '--cfg-options', stop_early])
+    assert osp.isfile(osp.join(work, first))
+    assert not osp.exists(osp.join(work, last))
+
+    # 2. --resume picks up the latest checkpoint and finishes the schedule
+    out = _run(['bash', 'tools/dist_train.sh', cfg_path, '2', '--work-dir',
+                work, '--resume'])
+    assert f'Load checkpoint from {osp.join(work, first)}' in out
+    assert (f'resumed epoch: {half}' if by_epoch else
+            f'iter: {half}') in out
+    assert osp.isfile(osp.join(work, last))
+
+    # 3. metrics from the trained checkpoint
+    out = _run(['bash', 'tools/dist_test.sh', cfg_path,
+                osp.join(work, last), '2', '--work-dir', work])
+    for key in metric_keys:
+        assert key in out, out[-3000:]
+
+    # 4. submission files
+    sub = str(tmp_path / 'submission')
+    _run(['bash', 'tools/dist_test.sh', cfg_path, osp.join(work, last), '2',
+          '--work-dir', work, '--format-only', '--out-dir', sub])
+    if name == 'oriented-rcnn':
+        txts = glob.glob(osp.join(sub, 'Task1_*.txt'))
+        assert len(txts) == 15  # one per DOTA v1.0 class
+        archive = glob.glob(osp.join(sub, '*.zip'))
+        assert len(archive) == 1
+        assert len(zipfile.ZipFile(archive[0]).namelist()) == 15
+        lines = [line.split() for t in txts for line in open(t)]
+        # merged back to scene ids, 'id score x1 y1 ... x4 y4'
+        assert all(fields[0] == 'P0003' and len(fields) == 10
+                   for fields in lines)
+    else:
+        pngs = glob.glob(osp.join(sub, '**', '*.png'), recursive=True)
+        assert len(pngs) == 2  # one label map per val clip
+
+
+def test_train_py_without_launcher(roots, tmp_path):
+    cfg = tiny_config(_config('upernet'), roots, 2)
+    cfg_path = str(tmp_path / 'tiny.py')
+    cfg.dump(cfg_path)
+    out = _run([sys.executable, 'tools/train.py', cfg_path, '--work-dir',
+                str(tmp_path / 'work')])
+    assert 'Iter(train) [2/2]' in out
+    assert osp.isfile(tmp_path / 'work' / 'iter_2.pth')
+
+
+def test_entry_point_errors(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, 'tools/test.py', _config('upernet'),
+         str(tmp_path / 'nope.pth')], cwd=REPO, capture_output=True,
+        text=True)
+    assert proc.returncode != 0
+    assert 'checkpoint file' in proc.stderr and 'nope.pth' in proc.stderr
+    proc = subprocess.run(['bash', 'tools/dist_train.sh'], cwd=REPO,
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and 'usage' in proc.stderr
+
+
+def test_collect_env_check():
+    out = subprocess.run(
+        [sys.executable, '-m', 'rsfm.utils.collect_env', '--check'],
+        cwd=REPO, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout
+    for key in ('torch', 'mmcv', 'mmengine', 'mmdet', 'mmrotate-dev',
+                'mmsegmentation', 'mmpretrain', 'mmcv.ops'):
+        assert key in out.stdout
+    assert 'compiled' in out.stdout

@@ -1,0 +1,134 @@
+"""Test a checkpoint: metrics, or submission files with ``--format-only``.
+
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR]
+                         [--format-only --out-dir DIR] [--tta]
+                         [--cfg-options k=v ...] [--launcher pytorch]
+
+``--format-only`` runs the config's ``submission_dataloader`` (e.g. the
+unlabeled DOTA test split) when it has one, and makes each test metric write
+its submission files into ``--out-dir`` instead of computing scores:
+mmrotate's ``DOTAMetric`` writes ``Task1_<class>.txt`` merged over patches
+and a zip for the DOTA server, mmseg's ``IoUMetric`` writes PNG label maps.
+"""
+import argparse
+import inspect
+import os
+import os.path as osp
+
+import torch.distributed as dist
+from mmengine.config import Config, DictAction
+from mmengine.registry import METRICS, RUNNERS
+from mmengine.runner import Runner
+
+#: metric argument naming where submission files go, by preference
+OUT_DIR_ARGS = ('outfile_prefix', 'output_dir')
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Test (and evaluate) a checkpoint')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save logs and metrics')
+    parser.add_argument(
+        '--format-only',
+        action='store_true',
+        help='write submission files for the benchmark server instead of '
+        'computing metrics (needs --out-dir)')
+    parser.add_argument(
+        '--out-dir', help='folder for the --format-only submission files')
+    parser.add_argument(
+        '--tta', action='store_true',
+        help='test-time augmentation (the config\'s tta_model/tta_pipeline)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, key=value')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.format_only and not args.out_dir:
+        parser.error('--format-only needs --out-dir')
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def set_format_only(cfg: Config, out_dir: str) -> None:
+    """Switch the test loop of ``cfg`` to writing submission files."""
+    if 'submission_dataloader' in cfg:
+        cfg.test_dataloader = cfg.submission_dataloader
+        cfg.test_evaluator = cfg.get('submission_evaluator',
+                                     cfg.test_evaluator)
+    evaluators = cfg.test_evaluator
+    if isinstance(evaluators, dict):
+        evaluators = [evaluators]
+    with METRICS.switch_scope_and_registry(cfg.get('default_scope')) as reg:
+        for evaluator in evaluators:
+            metric_cls = reg.get(evaluator['type'])
+            if metric_cls is None:
+                raise KeyError(f'test metric {evaluator["type"]} is not '
+                               f'registered in scope {cfg.default_scope}')
+            params = inspect.signature(metric_cls.__init__).parameters
+            out_args = [a for a in OUT_DIR_ARGS if a in params]
+            if 'format_only' not in params or not out_args:
+                raise ValueError(
+                    f'{evaluator["type"]} cannot write submission files '
+                    f'(it has no format_only/{"/".join(OUT_DIR_ARGS)} '
+                    f'argument); drop --format-only to compute metrics')
+            evaluator['format_only'] = True
+            evaluator[out_args[0]] = out_dir
+
+
+def build_cfg(args) -> Config:
+    for path, what in ((args.config, 'config'),
+                       (args.checkpoint, 'checkpoint')):
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'{what} file {path} does not exist')
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = args.checkpoint
+    cfg.resume = False
+    if args.tta:
+        if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
+            raise KeyError(f'{args.config} defines no tta_model/tta_pipeline '
+                           f'for --tta')
+        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+        cfg.tta_model.module = cfg.model
+        cfg.model = cfg.tta_model
+    if args.format_only:
+        set_format_only(cfg, args.out_dir)
+    # no training state is needed to test
+    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper',
+                'param_scheduler'):
+        cfg[key] = None
+    return cfg
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = build_cfg(args)
+    runner = RUNNERS.build(cfg) if 'runner_type' in cfg \
+        else Runner.from_cfg(cfg)
+    try:
+        metrics = runner.test()
+    finally:
+        if dist.is_available() and dist.is_initialized():
+            dist.destroy_process_group()
+    return metrics
+
+
+if __name__ == '__main__':
+    main()
