@@ -18,11 +18,18 @@ CONFIGS = sorted(
 ATTO_DIMS = [40, 80, 160, 320]
 
 
+def _loaders(data_root, *loaders):
+    """Every loader reads ``data_root`` in the main process."""
+    opts = {}
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader',
+                   *loaders):
+        opts[f'{loader}.dataset.data_root'] = data_root
+        opts[f'{loader}.num_workers'] = 0
+    return opts
+
+
 def _dota(roots, max_epochs):
-    loaders = ('train_dataloader', 'val_dataloader', 'test_dataloader',
-               'submission_dataloader')
-    opts = {f'{k}.dataset.data_root': roots['dota'] for k in loaders}
-    opts.update({f'{k}.num_workers': 0 for k in loaders})
+    opts = _loaders(roots['dota'], 'submission_dataloader')
     opts.update({
         'model.backbone.arch': 'atto',
         'model.backbone.drop_path_rate': 0.1,
@@ -44,9 +51,7 @@ def _dota(roots, max_epochs):
 
 
 def _potsdam(roots, max_iters):
-    loaders = ('train_dataloader', 'val_dataloader', 'test_dataloader')
-    opts = {f'{k}.dataset.data_root': roots['potsdam'] for k in loaders}
-    opts.update({f'{k}.num_workers': 0 for k in loaders})
+    opts = _loaders(roots['potsdam'])
     opts.update({
         'model.backbone.arch': 'atto',
         'model.backbone.drop_path_rate': 0.1,

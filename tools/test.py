@@ -12,13 +12,12 @@ and a zip for the DOTA server, mmseg's ``IoUMetric`` writes PNG label maps.
 """
 import argparse
 import inspect
-import os
 import os.path as osp
 
-import torch.distributed as dist
-from mmengine.config import Config, DictAction
-from mmengine.registry import METRICS, RUNNERS
-from mmengine.runner import Runner
+from mmengine.config import Config
+from mmengine.registry import METRICS
+
+from rsfm.utils.entry_point import add_common_args, load_config, run
 
 #: metric argument naming where submission files go, by preference
 OUT_DIR_ARGS = ('outfile_prefix', 'output_dir')
@@ -29,7 +28,6 @@ def parse_args(argv=None):
         description='Test (and evaluate) a checkpoint')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='the dir to save logs and metrics')
     parser.add_argument(
         '--format-only',
         action='store_true',
@@ -40,22 +38,10 @@ def parse_args(argv=None):
     parser.add_argument(
         '--tta', action='store_true',
         help='test-time augmentation (the config\'s tta_model/tta_pipeline)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, key=value')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_common_args(parser)
     args = parser.parse_args(argv)
     if args.format_only and not args.out_dir:
         parser.error('--format-only needs --out-dir')
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
 
 
@@ -86,19 +72,10 @@ def set_format_only(cfg: Config, out_dir: str) -> None:
 
 
 def build_cfg(args) -> Config:
-    for path, what in ((args.config, 'config'),
-                       (args.checkpoint, 'checkpoint')):
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'{what} file {path} does not exist')
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(
+            f'checkpoint file {args.checkpoint} does not exist')
+    cfg = load_config(args)
     cfg.load_from = args.checkpoint
     cfg.resume = False
     if args.tta:
@@ -118,16 +95,7 @@ def build_cfg(args) -> Config:
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    cfg = build_cfg(args)
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg \
-        else Runner.from_cfg(cfg)
-    try:
-        metrics = runner.test()
-    finally:
-        if dist.is_available() and dist.is_initialized():
-            dist.destroy_process_group()
-    return metrics
+    return run(build_cfg(parse_args(argv)), 'test')
 
 
 if __name__ == '__main__':

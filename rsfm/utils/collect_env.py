@@ -88,12 +88,13 @@ def collect_env():
     version, error = _version('rsfm')
     env['rsfm'] = version if error is None else f'MISSING ({error})'
     if error is None:
-        try:
-            importlib.import_module('rsfm.models')
-        except ImportError:
-            pass  # rsfm.models is optional until the package grows
-        except Exception as e:
-            problems.append(f'rsfm.models does not import: {e}')
+        for module in ('rsfm.models', 'rsfm.datasets', 'rsfm.engine'):
+            try:
+                importlib.import_module(module)
+            except Exception as e:
+                problems.append(
+                    f'{module} does not import ({type(e).__name__}: {e}); '
+                    f'{FIX}')
     else:
         problems.append(f'rsfm does not import: {error}; {FIX}')
     return env, problems

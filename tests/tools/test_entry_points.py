@@ -132,3 +132,28 @@ def test_collect_env_check():
                 'mmsegmentation', 'mmpretrain', 'mmcv.ops'):
         assert key in out.stdout
     assert 'compiled' in out.stdout
+
+
+@pytest.mark.parametrize('script,args,expected', [
+    ('slurm_train.sh', ['part', 'job', 'cfg.py', 'work'],
+     ['train.py', '--launcher', 'slurm', 'cfg.py', '--work-dir', 'work',
+      '--amp']),
+    ('slurm_test.sh', ['part', 'job', 'cfg.py', 'ckpt.pth'],
+     ['test.py', '--launcher', 'slurm', 'cfg.py', 'ckpt.pth', '--amp']),
+])
+def test_slurm_scripts_call_srun(script, args, expected, tmp_path):
+    """No cluster here: a stand-in srun records what the script runs."""
+    (tmp_path / 'srun').write_text(
+        '#!/usr/bin/env bash\nprintf "%s\\n" "$@" > "$SRUN_LOG"\n')
+    (tmp_path / 'srun').chmod(0o755)
+    log = tmp_path / 'srun.log'
+    env = dict(os.environ, PATH=f'{tmp_path}:{os.environ["PATH"]}',
+               SRUN_LOG=str(log), GPUS='16', GPUS_PER_NODE='8')
+    subprocess.run(['bash', f'tools/{script}', *args, '--amp'], cwd=REPO,
+                   env=env, check=True)
+    argv = log.read_text().split('\n')[:-1]
+    assert argv[:2] == ['-p', 'part'] and '--job-name=job' in argv
+    assert '--ntasks=16' in argv and '--gres=gpu:8' in argv
+    cmd = argv[argv.index('-u') + 1:]
+    assert cmd[0].endswith('tools/' + expected[0])
+    assert cmd[1:] == expected[1:]

@@ -249,3 +249,31 @@ def test_layer_depth_tiny_uses_six_layers():
     model = ConvNeXt('tiny')
     assert _depth(model, 'backbone.stages.2.8.gamma') == (5, 8)
     assert _depth(model, 'backbone.stages.3.0.gamma') == (6, 8)
+
+
+class _NotATensor:
+    pass
+
+
+def test_pretrained_init_cfg_loads_and_is_not_reinitialised(tmp_path):
+    src = ConvNeXt('atto')
+    _randomize(src)
+    path = str(tmp_path / 'convnext_atto.pth')
+    torch.save({'state_dict': {f'backbone.{k}': v
+                               for k, v in src.state_dict().items()}}, path)
+    model = ConvNeXt('atto', init_cfg=dict(
+        type='Pretrained', checkpoint=path, prefix='backbone.'))
+    model.init_weights()
+    for key, value in src.state_dict().items():
+        torch.testing.assert_close(model.state_dict()[key], value)
+
+
+def test_pretrained_weights_load_without_arbitrary_pickles(tmp_path):
+    # third-party weight files go through torch.load(weights_only=True)
+    path = str(tmp_path / 'untrusted.pth')
+    torch.save({'state_dict': ConvNeXt('atto').state_dict(),
+                'payload': _NotATensor()}, path)
+    model = ConvNeXt('atto', init_cfg=dict(type='Pretrained',
+                                           checkpoint=path))
+    with pytest.raises(Exception, match='weights_only'):
+        model.init_weights()
