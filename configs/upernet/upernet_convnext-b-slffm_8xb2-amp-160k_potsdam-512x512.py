@@ -23,5 +23,5 @@ model = dict(
     decode_head=dict(num_classes=5),
     auxiliary_head=dict(num_classes=5),
     # NOTE: SMLFR adds horizontal-flip test-time augmentation; use
-    # `tools/test.py --tta` for it (mmseg's SegTTAModel).
+    # `tools/test.py --tta` for it (mmseg's SegTTAModel, tta_pipeline).
     test_cfg=dict(mode='slide', crop_size=crop_size, stride=(341, 341)))

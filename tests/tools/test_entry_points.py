@@ -82,6 +82,11 @@ def test_dist_train_resume_test_format_only(name, length, metric_keys, roots,
     for key in metric_keys:
         assert key in out, out[-3000:]
 
+    if name == 'upernet':  # flip test-time augmentation, as SMLFR tests
+        out = _run([sys.executable, 'tools/test.py', cfg_path,
+                    osp.join(work, last), '--work-dir', work, '--tta'])
+        assert 'mIoU' in out
+
     # 4. submission files
     sub = str(tmp_path / 'submission')
     _run(['bash', 'tools/dist_test.sh', cfg_path, osp.join(work, last), '2',

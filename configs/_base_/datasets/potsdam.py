@@ -32,6 +32,16 @@ test_pipeline = [
     dict(type='LoadAnnotations'),  # reduce_zero_label: see the datasets
     dict(type='PackSegInputs')
 ]
+# SMLFR tests with horizontal flips at the original scale: `tools/test.py --tta`
+tta_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=None),
+    dict(
+        type='TestTimeAug',
+        transforms=[[
+            dict(type='RandomFlip', prob=0., direction='horizontal'),
+            dict(type='RandomFlip', prob=1., direction='horizontal')
+        ], [dict(type='LoadAnnotations')], [dict(type='PackSegInputs')]])
+]
 train_dataloader = dict(
     batch_size=2,
     num_workers=2,
