@@ -4,8 +4,9 @@ custom_imports = dict(
 # Oriented R-CNN (le90) + FPN, SLFFM-pretrained ConvNeXt-B, DOTA v1.0.
 # Recipe of SMLFR's convnext_base_rcnn_dota.py (reported 79.15 mAP): 12 epochs,
 # 8 GPUs x 2 images, AdamW 1e-4 with stage-wise lr decay 0.9.
-# Checkpoint: a ConvNeXt-B state dict with official ConvNeXt keys
-#   (downsample_layers.*, stages.*), e.g. SMLFR's released encoder.
+# Checkpoint: SMLFR's released ConvNeXt-B pretraining file as-is (the
+#   `module`-wrapped encoder or the with-decoder file); official, mmpretrain
+#   and timm ConvNeXt-B checkpoints load too. Loading prints a report.
 # Evaluation: single-scale split (1024 patches, gap 200) of trainval; DOTA test
 #   results go to the server with
 #   tools/dist_test.sh CONFIG CKPT N --format-only --out-dir work_dirs/dota_submission

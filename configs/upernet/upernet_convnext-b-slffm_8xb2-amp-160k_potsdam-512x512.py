@@ -3,7 +3,9 @@ custom_imports = dict(
 # UperNet, SLFFM-pretrained ConvNeXt-B, ISPRS Potsdam 512x512 crops.
 # Recipe of SMLFR's convnext_b_potsdam.py (reported OA 91.72): 160k iterations,
 # 8 GPUs x 2 images, AdamW 1e-4 with stage-wise lr decay 0.9, fp16.
-# Checkpoint: a ConvNeXt-B state dict with official ConvNeXt keys.
+# Checkpoint: SMLFR's released ConvNeXt-B pretraining file as-is (the
+#   `module`-wrapped encoder or the with-decoder file); official, mmpretrain
+#   and timm ConvNeXt-B checkpoints load too. Loading prints a report.
 # Evaluation: 5 classes (boundary and clutter ignored, see
 #   _base_/datasets/potsdam.py), slide inference with 512 windows at stride
 #   341 on the original 512 clips; OA (aAcc), mIoU, mFscore.

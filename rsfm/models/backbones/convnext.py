@@ -8,6 +8,7 @@ encoder keeps as well: ``downsample_layers.{i}.{0,1}``,
 ``stages.{i}.{j}.{dwconv,norm,pwconv1,pwconv2,gamma}`` and per-stage output
 norms ``norm{i}``. Official checkpoints therefore load without renaming.
 """
+import re
 from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
@@ -18,7 +19,64 @@ from mmcv.cnn.bricks import DropPath
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import trunc_normal_
 
+from rsfm.checkpoint import (LoadReport, load_pretrained, pretrained_init_cfg,
+                             strip_to_sentinel)
 from rsfm.registry import MODELS
+from ..utils.band_adaptation import RGB, adapt_input_bands
+
+#: first-layer key of each supported layout, used to find the key prefix
+_SENTINELS = ('downsample_layers.0.0.weight', 'stem.0.weight')
+_MMPRETRAIN_NAMES = (('.depthwise_conv.', '.dwconv.'),
+                     ('.pointwise_conv1.', '.pwconv1.'),
+                     ('.pointwise_conv2.', '.pwconv2.'))
+
+
+def convert_convnext(state_dict: Dict[str, torch.Tensor]
+                     ) -> Tuple[Dict[str, torch.Tensor], str]:
+    """Convert a ConvNeXt state dict to rsfm's (= the official) layout.
+
+    Recognised by key sentinels, under any prefix (``sparse_encoder.sp_cnn.``
+    of SMLFR pretraining checkpoints, ``backbone.``, ``encoder.``, ...):
+
+    - official facebookresearch / SMLFR encoder: ``stages.0.0.dwconv``;
+    - mmpretrain: ``stages.0.0.depthwise_conv``;
+    - timm: ``stem.0``, ``stages.1.downsample.1``, ``stages.0.blocks.0.conv_dw``
+      (1x1-conv MLPs are reshaped to linear weights).
+
+    Keys outside the prefix (decoders, heads of a wrapper) are dropped.
+
+    Returns:
+        ``(state_dict, format description)``.
+    """
+    state_dict, prefix, dropped = strip_to_sentinel(state_dict, _SENTINELS)
+    where = (f' under "{prefix}"' if prefix else '') + \
+        (f', {dropped} keys outside dropped' if dropped else '')
+    if any('.grn.' in k for k in state_dict):
+        raise ValueError('this is a ConvNeXt V2 checkpoint (GRN layers); '
+                         'rsfm.ConvNeXt implements ConvNeXt V1')
+    if 'stem.0.weight' in state_dict:
+        out = {}
+        for key, value in state_dict.items():
+            key = re.sub(r'^stem\.', 'downsample_layers.0.', key)
+            key = re.sub(r'^stages\.(\d+)\.downsample\.',
+                         r'downsample_layers.\1.', key)
+            key = re.sub(r'^stages\.(\d+)\.blocks\.', r'stages.\1.', key)
+            key = key.replace('.conv_dw.', '.dwconv.').replace(
+                '.mlp.fc1.', '.pwconv1.').replace('.mlp.fc2.', '.pwconv2.')
+            if '.pwconv' in key and value.dim() == 4:  # conv_mlp 1x1 convs
+                value = value.flatten(1)
+            out[key] = value
+        return out, 'timm ConvNeXt' + where
+    if any('.depthwise_conv.' in k for k in state_dict):
+        out = {}
+        for key, value in state_dict.items():
+            for old, new in _MMPRETRAIN_NAMES:
+                key = key.replace(old, new)
+            out[key] = value
+        return out, 'mmpretrain ConvNeXt' + where
+    fmt = 'SMLFR pretraining (sparse encoder)' \
+        if prefix.endswith('sp_cnn.') else 'official ConvNeXt / SMLFR encoder'
+    return state_dict, fmt + where
 
 
 class LayerNorm2d(nn.LayerNorm):
@@ -102,8 +160,15 @@ class ConvNeXt(BaseModule):
         frozen_stages: Freeze the stem and the first ``frozen_stages`` stages
             (their downsample layer, blocks and output norm); 0 freezes none.
         with_cp: Gradient checkpointing in every block (saves memory).
-        init_cfg: mmengine init config, e.g.
-            ``dict(type='Pretrained', checkpoint=..., prefix='backbone.')``.
+        bands: Names of the input bands, e.g. ``('R', 'G', 'B', 'NIR')``.
+            Needed when a pretrained first layer has other bands: those named
+            in both keep their kernels, others start at zero (logged).
+        init_cfg: mmengine init config. ``dict(type='Pretrained',
+            checkpoint=PATH)`` loads official, SMLFR, mmpretrain and timm
+            ConvNeXt checkpoints as released (see :func:`convert_convnext`
+            and :func:`rsfm.checkpoint.load_pretrained`); optional keys
+            ``prefix``, ``checkpoint_bands`` (default R, G, B for 3-channel
+            checkpoints) and ``min_match``.
     """
 
     arch_settings: Dict[str, Dict[str, Sequence[int]]] = {
@@ -124,6 +189,7 @@ class ConvNeXt(BaseModule):
                  layer_scale_init_value: float = 1e-6,
                  frozen_stages: int = 0,
                  with_cp: bool = False,
+                 bands: Optional[Sequence[str]] = None,
                  init_cfg: Optional[Union[dict, list]] = None):
         super().__init__(init_cfg=init_cfg)
         if isinstance(arch, str):
@@ -153,7 +219,12 @@ class ConvNeXt(BaseModule):
         if not 0 <= frozen_stages <= num_stages:
             raise ValueError(f'frozen_stages must be in [0, {num_stages}], '
                              f'got {frozen_stages}')
+        if bands is not None and len(bands) != in_channels:
+            raise ValueError(f'bands {tuple(bands)} name {len(bands)} bands '
+                             f'but in_channels={in_channels}')
         self.in_channels = in_channels
+        self.bands = tuple(bands) if bands is not None else None
+        self.pretrained_report: Optional[LoadReport] = None
         self.out_indices = tuple(out_indices)
         self.out_norms = out_norms
         self.frozen_stages = frozen_stages
@@ -189,17 +260,42 @@ class ConvNeXt(BaseModule):
         self._freeze_stages()
 
     def init_weights(self):
-        """Official init (trunc normal 0.02, zero bias) unless pretrained."""
-        cfgs = self.init_cfg if isinstance(self.init_cfg, list) \
-            else [self.init_cfg]
-        if not any(isinstance(c, dict) and c.get('type') == 'Pretrained'
-                   for c in cfgs):
-            for m in self.modules():
-                if isinstance(m, (nn.Conv2d, nn.Linear)):
-                    trunc_normal_(m.weight, std=.02)
-                    if m.bias is not None:
-                        nn.init.constant_(m.bias, 0)
+        """Load ``init_cfg`` Pretrained weights (with a report), else the
+        official init (trunc normal 0.02, zero bias)."""
+        pretrained = pretrained_init_cfg(self.init_cfg)
+        if pretrained is not None:
+            self.pretrained_report = load_pretrained(
+                self, pretrained, convert_convnext, self._adapt_pretrained)
+            self._is_init = True
+            return
+        for m in self.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                trunc_normal_(m.weight, std=.02)
+                if m.bias is not None:
+                    nn.init.constant_(m.bias, 0)
         super().init_weights()
+
+    def _adapt_pretrained(self, state_dict: dict, report: LoadReport,
+                          init_cfg: dict) -> dict:
+        """Fit the stem to this model's bands (explicitly, see ``bands``)."""
+        key = 'downsample_layers.0.0.weight'
+        weight = state_dict.get(key)
+        if weight is None:
+            return state_dict
+        ckpt_bands = init_cfg.get('checkpoint_bands') or \
+            (RGB if weight.shape[1] == 3 else None)
+        if self.bands is None and weight.shape[1] != self.in_channels:
+            raise ValueError(
+                f'{key} of {init_cfg["checkpoint"]} takes {weight.shape[1]} '
+                f'bands {tuple(ckpt_bands) if ckpt_bands else ""} but '
+                f'in_channels={self.in_channels}; name the input bands, e.g. '
+                f'ConvNeXt(in_channels={self.in_channels}, bands=(...)), to '
+                f'select or add bands')
+        state_dict[key], note = adapt_input_bands(
+            weight, ckpt_bands, self.bands, key)
+        if note:
+            report.notes.append(note)
+        return state_dict
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         if x.dim() != 4 or x.shape[1] != self.in_channels:

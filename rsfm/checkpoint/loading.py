@@ -1,0 +1,230 @@
+"""Load pretrained weights into an rsfm backbone, and say what was loaded.
+
+Every rsfm backbone routes ``init_cfg=dict(type='Pretrained', checkpoint=...)``
+through :func:`load_pretrained`:
+
+1. the file is read with ``torch.load(weights_only=True)``: a pretrained
+   weight file may hold tensors and plain containers, never code;
+2. the state dict is found inside its wrapper (``state_dict``, ``model``,
+   ``module``, ...) and, with ``prefix``, cut to the keys under it;
+3. the backbone's pure converter recognises the format by key sentinels and
+   renames keys to rsfm's layout;
+4. the backbone adapts what must be adapted (input bands, resized tables);
+5. tensors load with ``strict=False`` and a :class:`LoadReport` is logged;
+   a load that matches less than ``min_match`` of the backbone's parameters
+   is an error, not a warning.
+"""
+import os.path as osp
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Tuple
+
+import torch
+import torch.nn as nn
+from mmengine.logging import print_log
+
+#: keys that wrap a state dict in released checkpoints, in search order
+WRAPPER_KEYS = ('state_dict', 'model', 'module', 'teacher', 'student')
+
+#: init_cfg keys that rsfm's loader understands
+PRETRAINED_KEYS = ('type', 'checkpoint', 'prefix', 'map_location',
+                   'checkpoint_bands', 'min_match')
+
+
+@dataclass
+class LoadReport:
+    """What a pretrained load did; ``str(report)`` is what gets logged."""
+    source: str
+    fmt: str = 'unknown'
+    wrapper: str = ''
+    matched: List[str] = field(default_factory=list)
+    missing: List[str] = field(default_factory=list)
+    unexpected: List[str] = field(default_factory=list)
+    mismatched: List[Tuple[str, tuple, tuple]] = field(default_factory=list)
+    resized: List[Tuple[str, tuple, tuple]] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)
+    match_ratio: float = 0.
+
+    def __str__(self) -> str:
+
+        def listing(keys, limit=8):
+            keys = list(keys)
+            shown = ', '.join(str(k) for k in keys[:limit])
+            more = f', ... (+{len(keys) - limit})' if len(keys) > limit \
+                else ''
+            return f'{len(keys)}' + (f' [{shown}{more}]' if keys else '')
+
+        lines = [
+            f'load report for {self.source}',
+            f'  format: {self.fmt}' +
+            (f' (state dict under "{self.wrapper}")' if self.wrapper else ''),
+            f'  matched: {len(self.matched)} tensors '
+            f'({self.match_ratio:.1%} of the parameters)',
+            f'  missing (left as initialised): {listing(self.missing)}',
+            f'  unexpected (ignored): {listing(self.unexpected)}',
+        ]
+        if self.mismatched:
+            lines.append('  shape mismatch (ignored): ' + listing(
+                f'{k} {tuple(a)}->{tuple(b)}' for k, a, b in self.mismatched))
+        for key, src, dst in self.resized:
+            lines.append(f'  resized: {key} {tuple(src)} -> {tuple(dst)}')
+        lines += [f'  {note}' for note in self.notes]
+        return '\n'.join(lines)
+
+
+def load_weights(filename: str, map_location='cpu') -> dict:
+    """Read a weight file with ``weights_only=True``.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        ValueError: the file holds more than tensors and plain containers.
+    """
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'pretrained checkpoint {filename} does not '
+                                f'exist')
+    try:
+        checkpoint = torch.load(
+            filename, map_location=map_location, weights_only=True)
+    except Exception as e:
+        raise ValueError(
+            f'{filename} is not a plain weight file: torch.load('
+            f'weights_only=True) refused it ({type(e).__name__}: '
+            f'{str(e).splitlines()[0]}). rsfm does not unpickle code from '
+            f'pretrained weights; if you trust the file, re-save its state '
+            f'dict with torch.save(state_dict).') from e
+    if not isinstance(checkpoint, dict):
+        raise ValueError(f'{filename} holds a {type(checkpoint).__name__}, '
+                         f'not a dict of tensors')
+    return checkpoint
+
+
+def find_state_dict(checkpoint: dict, source: str = '') -> Tuple[dict, str]:
+    """Return ``(state_dict, wrapper key path)`` of a loaded checkpoint.
+
+    Descends (at most twice) into the first of :data:`WRAPPER_KEYS` that holds
+    a dict, e.g. ``module`` (SMLFR) or ``model`` -> ``state_dict``; the tensors
+    found there are the state dict, other entries are dropped.
+    """
+    path, node = [], checkpoint
+    while len(path) < 2:
+        key = next((k for k in WRAPPER_KEYS if isinstance(node.get(k), dict)),
+                   None)
+        if key is None:
+            break
+        path.append(key)
+        node = node[key]
+    tensors = {k: v for k, v in node.items() if isinstance(v, torch.Tensor)}
+    if not tensors:
+        raise ValueError(
+            f'no state dict found in {source or "the checkpoint"}: keys '
+            f'{sorted(node)[:10]} under "{".".join(path)}" hold no tensors; '
+            f'expected tensors or one of {WRAPPER_KEYS}')
+    return tensors, '.'.join(path)
+
+
+def strip_to_sentinel(state_dict: Dict[str, torch.Tensor],
+                      sentinels: Tuple[str, ...]
+                      ) -> Tuple[Dict[str, torch.Tensor], str, int]:
+    """Cut ``state_dict`` to the keys under the prefix of a sentinel key.
+
+    The prefix is whatever precedes the first sentinel found (e.g.
+    ``sparse_encoder.sp_cnn.`` before ``downsample_layers.0.0.weight``).
+    Returns ``(stripped, prefix, number of keys dropped)``.
+    """
+    for sentinel in sentinels:
+        hits = sorted((k for k in state_dict if k.endswith(sentinel)),
+                      key=len)
+        if hits:
+            prefix = hits[0][:-len(sentinel)]
+            kept = {k[len(prefix):]: v for k, v in state_dict.items()
+                    if k.startswith(prefix)}
+            return kept, prefix, len(state_dict) - len(kept)
+    raise KeyError(f'none of the keys {sentinels} is in the checkpoint')
+
+
+def pretrained_init_cfg(init_cfg) -> Optional[dict]:
+    """The ``type='Pretrained'`` entry of an ``init_cfg`` (dict or list)."""
+    cfgs = init_cfg if isinstance(init_cfg, list) else [init_cfg]
+    found = [c for c in cfgs
+             if isinstance(c, dict) and c.get('type') == 'Pretrained']
+    if len(found) > 1:
+        raise ValueError('init_cfg names more than one Pretrained checkpoint')
+    if found:
+        unknown = set(found[0]) - set(PRETRAINED_KEYS)
+        if unknown:
+            raise ValueError(f'unknown Pretrained init_cfg keys '
+                             f'{sorted(unknown)}; rsfm backbones accept '
+                             f'{PRETRAINED_KEYS}')
+        return dict(found[0])
+    return None
+
+
+def load_pretrained(model: nn.Module,
+                    init_cfg: dict,
+                    convert: Callable[[dict], Tuple[dict, str]],
+                    adapt: Optional[Callable[[dict, LoadReport, dict],
+                                             dict]] = None,
+                    min_match: float = 0.5) -> LoadReport:
+    """Load ``init_cfg['checkpoint']`` into ``model`` (see module docstring).
+
+    Args:
+        model: The backbone.
+        init_cfg: ``dict(type='Pretrained', checkpoint=PATH, prefix=None,
+            checkpoint_bands=None, min_match=None)``.
+        convert: The backbone's converter, ``state_dict -> (state_dict,
+            format name)``.
+        adapt: ``(state_dict, report, init_cfg) -> state_dict``, the
+            backbone's adaptation of converted tensors (bands, tables).
+        min_match: Smallest share of the model's parameter elements that
+            must load; ``init_cfg['min_match']`` overrides it.
+
+    Returns:
+        The :class:`LoadReport`, also logged.
+    """
+    source = init_cfg['checkpoint']
+    checkpoint = load_weights(source, init_cfg.get('map_location', 'cpu'))
+    state_dict, wrapper = find_state_dict(checkpoint, source)
+    report = LoadReport(source=source, wrapper=wrapper)
+    prefix = init_cfg.get('prefix')
+    if prefix:
+        prefix = prefix if prefix.endswith('.') else prefix + '.'
+        kept = {k[len(prefix):]: v for k, v in state_dict.items()
+                if k.startswith(prefix)}
+        if not kept:
+            raise ValueError(f'{source}: no key starts with prefix '
+                             f'{prefix!r}')
+        report.notes.append(f'kept {len(kept)} of {len(state_dict)} keys '
+                            f'under prefix "{prefix}"')
+        state_dict = kept
+    try:
+        state_dict, report.fmt = convert(state_dict)
+    except (KeyError, ValueError) as e:
+        raise ValueError(f'{source}: {e}') from e
+    if adapt is not None:
+        state_dict = adapt(state_dict, report, init_cfg)
+
+    own = model.state_dict()
+    loadable = {}
+    for key, value in state_dict.items():
+        if key not in own:
+            report.unexpected.append(key)
+        elif own[key].shape != value.shape:
+            report.mismatched.append((key, value.shape, own[key].shape))
+        else:
+            loadable[key] = value
+    report.matched = sorted(loadable)
+    report.missing = sorted(k for k in own if k not in loadable)
+    params = dict(model.named_parameters())
+    total = sum(p.numel() for p in params.values())
+    report.match_ratio = sum(params[k].numel() for k in loadable
+                             if k in params) / max(total, 1)
+    model.load_state_dict(loadable, strict=False)
+    print_log(str(report), logger='current')
+    threshold = init_cfg.get('min_match', min_match)
+    if report.match_ratio < threshold:
+        raise ValueError(
+            f'{source} matched only {report.match_ratio:.1%} of the '
+            f'parameters of {type(model).__name__} (at least {threshold:.0%} '
+            f'expected; format {report.fmt}); is it a checkpoint of this '
+            f'architecture? Set init_cfg min_match to accept it.\n'
+            f'{report}')
+    return report

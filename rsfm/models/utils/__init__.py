@@ -1,0 +1,3 @@
+from .band_adaptation import adapt_input_bands
+
+__all__ = ['adapt_input_bands']

@@ -1,0 +1,62 @@
+import pytest
+import torch
+
+from rsfm.checkpoint import (find_state_dict, load_weights,
+                             pretrained_init_cfg, strip_to_sentinel)
+from rsfm.models.utils import adapt_input_bands
+
+
+def test_find_state_dict_wrappers():
+    t = torch.zeros(1)
+    assert find_state_dict({'a': t}) == ({'a': t}, '')
+    assert find_state_dict({'module': {'a': t}, 'arch': 'x'}) == ({'a': t},
+                                                                  'module')
+    assert find_state_dict({'model': {'state_dict': {'a': t}}})[1] == \
+        'model.state_dict'
+    with pytest.raises(ValueError, match='no state dict found in f.pth'):
+        find_state_dict({'epoch': 3}, 'f.pth')
+
+
+def test_strip_to_sentinel():
+    t = torch.zeros(1)
+    sd = {'sparse_encoder.sp_cnn.stem.w': t, 'sparse_encoder.sp_cnn.a': t,
+          'dense_decoder.b': t}
+    kept, prefix, dropped = strip_to_sentinel(sd, ('x.y', 'stem.w'))
+    assert prefix == 'sparse_encoder.sp_cnn.' and dropped == 1
+    assert set(kept) == {'stem.w', 'a'}
+    with pytest.raises(KeyError, match='none of the keys'):
+        strip_to_sentinel(sd, ('nothing', ))
+
+
+def test_load_weights_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match='missing.pth does not exist'):
+        load_weights(str(tmp_path / 'missing.pth'))
+    torch.save([torch.zeros(1)], tmp_path / 'list.pth')
+    with pytest.raises(ValueError, match='holds a list'):
+        load_weights(str(tmp_path / 'list.pth'))
+
+
+def test_pretrained_init_cfg():
+    cfg = dict(type='Pretrained', checkpoint='a.pth')
+    assert pretrained_init_cfg(cfg) == cfg
+    assert pretrained_init_cfg([dict(type='Kaiming'), cfg]) == cfg
+    assert pretrained_init_cfg(None) is None
+    with pytest.raises(ValueError, match="unknown Pretrained init_cfg keys"):
+        pretrained_init_cfg(dict(type='Pretrained', checkpoint='a',
+                                 strict=True))
+
+
+def test_adapt_input_bands():
+    w = torch.arange(2 * 3 * 1 * 1, dtype=torch.float).reshape(2, 3, 1, 1)
+    same, note = adapt_input_bands(w, ('R', 'G', 'B'), None)
+    assert same is w and note == ''
+    out, note = adapt_input_bands(w, ('R', 'G', 'B'), ('B', 'G', 'NIR'))
+    torch.testing.assert_close(out[:, 0], w[:, 2])
+    torch.testing.assert_close(out[:, 1], w[:, 1])
+    assert torch.all(out[:, 2] == 0)
+    assert "kept ['B', 'G']" in note and "new (zero-initialised) ['NIR']" \
+        in note and "dropped ['R']" in note
+    with pytest.raises(ValueError, match='unnamed'):
+        adapt_input_bands(w, None, ('R', 'G', 'B', 'NIR'))
+    with pytest.raises(ValueError, match='name 2'):
+        adapt_input_bands(w, ('R', 'G'), ('R', ))
