@@ -212,6 +212,7 @@ def load_pretrained(model: nn.Module,
         else:
             loadable[key] = value
     report.matched = sorted(loadable)
+    report.unexpected.sort()
     report.missing = sorted(k for k in own if k not in loadable)
     params = dict(model.named_parameters())
     total = sum(p.numel() for p in params.values())

@@ -1,3 +1,4 @@
 from .convnext import ConvNeXt
+from .resnet import ResNet
 
-__all__ = ['ConvNeXt']
+__all__ = ['ConvNeXt', 'ResNet']

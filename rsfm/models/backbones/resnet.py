@@ -1,0 +1,324 @@
+"""ResNet with the torchvision / timm parameter layout.
+
+Paper: Deep Residual Learning for Image Recognition,
+https://arxiv.org/abs/1512.03385.
+
+Parameter names are torchvision's (``conv1``, ``bn1``, ``layer{1-4}.{j}.
+conv{1-3}/bn{1-3}/downsample.{0,1}``), which timm, mmdet, mmpretrain, CMID and
+GeRSP share, so their ResNet weights load without renaming.
+"""
+from typing import Dict, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.utils.checkpoint as cp
+from mmcv.cnn.bricks import DropPath
+from mmengine.model import BaseModule
+
+from rsfm.checkpoint import LoadReport, load_pretrained, pretrained_init_cfg
+from rsfm.registry import MODELS
+from ..utils.band_adaptation import RGB, adapt_input_bands
+
+
+def convert_resnet(state_dict: Dict[str, torch.Tensor]
+                   ) -> Tuple[Dict[str, torch.Tensor], str]:
+    """Cut a ResNet state dict to the backbone under its prefix.
+
+    torchvision, timm, mmdet/mmpretrain (``backbone.``), CMID and GeRSP
+    (``encoder_q.``, ``backbone.``, ``module.`` prefixes) share one layout.
+    A prefix is what stands before a ``conv1.weight`` key that has a
+    ``layer1.0.conv1.weight`` sibling; the shortest one is taken. Of a
+    MoCo-style ``encoder_q.``/``encoder_k.`` pair the query encoder is taken;
+    any other tie is an error asking for ``init_cfg`` ``prefix``.
+
+    Returns:
+        ``(state_dict, format description)``.
+    """
+    stems = sorted((k[:-len('conv1.weight')] for k in state_dict
+                    if k.endswith('conv1.weight')
+                    and k[:-len('conv1.weight')] + 'layer1.0.conv1.weight'
+                    in state_dict), key=len)
+    if not stems:
+        raise KeyError('none of the keys (conv1.weight with a '
+                       'layer1.0.conv1.weight sibling) is in the checkpoint')
+    ties = [p for p in stems if len(p) == len(stems[0])]
+    if len(ties) > 1:
+        queries = [p for p in ties if p.endswith('encoder_q.')]
+        if len(queries) != 1:
+            raise ValueError(f'several ResNets in the checkpoint, under '
+                             f'{ties}; choose one with init_cfg prefix=...')
+        ties = queries
+    prefix = ties[0]
+    kept = {k[len(prefix):]: v for k, v in state_dict.items()
+            if k.startswith(prefix)}
+    dropped = len(state_dict) - len(kept)
+    fmt = 'torchvision-layout ResNet' + \
+        (f' under "{prefix}"' if prefix else '') + \
+        (f', {dropped} keys outside dropped' if dropped else '')
+    state_dict = kept
+    return state_dict, fmt
+
+
+class BasicBlock(nn.Module):
+    """3x3 -> 3x3 residual block (ResNet-18/34)."""
+    expansion = 1
+
+    def __init__(self, inplanes, planes, stride=1, downsample=None,
+                 drop_path=0.):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = downsample
+        self.drop_path = DropPath(drop_path) if drop_path > 0 \
+            else nn.Identity()
+
+    def residual(self, x):
+        out = self.relu(self.bn1(self.conv1(x)))
+        return self.bn2(self.conv2(out))
+
+    def forward(self, x):
+        identity = x if self.downsample is None else self.downsample(x)
+        return self.relu(identity + self.drop_path(self.residual(x)))
+
+
+class Bottleneck(BasicBlock):
+    """1x1 -> 3x3 (stride) -> 1x1 residual block (ResNet-50/101/152),
+    stride on the 3x3 convolution as torchvision (ResNet v1.5)."""
+    expansion = 4
+
+    def __init__(self, inplanes, planes, stride=1, downsample=None,
+                 drop_path=0.):
+        nn.Module.__init__(self)
+        self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv3 = nn.Conv2d(planes, planes * 4, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(planes * 4)
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = downsample
+        self.drop_path = DropPath(drop_path) if drop_path > 0 \
+            else nn.Identity()
+
+    def residual(self, x):
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        return self.bn3(self.conv3(out))
+
+
+@MODELS.register_module()
+class ResNet(BaseModule):
+    """ResNet backbone (torchvision layout) for dense prediction.
+
+    Shapes for a ``(B, in_channels, 224, 224)`` input and ``depth=50``:
+    ``(B, 256, 56, 56)``, ``(B, 512, 28, 28)``, ``(B, 1024, 14, 14)``,
+    ``(B, 2048, 7, 7)`` (strides 4, 8, 16, 32).
+
+    Args:
+        depth: 18, 34, 50, 101 or 152; ignored when ``arch`` is given.
+        arch: ``'tiny'`` (the tests' arch: basic blocks 1-1-1-1, width 16) or
+            a dict ``dict(block='basic'|'bottleneck', blocks=[...],
+            width=64)``; default ``None`` uses ``depth``.
+        in_channels: Number of input bands.
+        out_indices: Stages (``layer1``..``layer4`` = 0..3) to return.
+        frozen_stages: Freeze the stem and the first ``frozen_stages``
+            stages (weights and BN statistics); 0 freezes none, -1 nothing
+            at all (not even the stem).
+        norm_eval: Keep all BN layers in eval mode while training (the usual
+            detection setting with small batches).
+        drop_path_rate: Stochastic depth rate, increasing over blocks.
+        with_cp: Gradient checkpointing per block.
+        bands: Names of the input bands, to adapt a pretrained ``conv1``
+            (see :func:`rsfm.models.utils.adapt_input_bands`).
+        init_cfg: ``dict(type='Pretrained', checkpoint=PATH)`` loads
+            torchvision, timm, mmdet/mmpretrain, CMID and GeRSP ResNets.
+    """
+
+    arch_settings = {
+        18: dict(block='basic', blocks=[2, 2, 2, 2]),
+        34: dict(block='basic', blocks=[3, 4, 6, 3]),
+        50: dict(block='bottleneck', blocks=[3, 4, 6, 3]),
+        101: dict(block='bottleneck', blocks=[3, 4, 23, 3]),
+        152: dict(block='bottleneck', blocks=[3, 8, 36, 3]),
+        'tiny': dict(block='basic', blocks=[1, 1, 1, 1], width=16),
+    }
+
+    def __init__(self,
+                 depth: int = 50,
+                 arch: Optional[Union[str, dict]] = None,
+                 in_channels: int = 3,
+                 out_indices: Sequence[int] = (0, 1, 2, 3),
+                 frozen_stages: int = -1,
+                 norm_eval: bool = False,
+                 drop_path_rate: float = 0.,
+                 with_cp: bool = False,
+                 bands: Optional[Sequence[str]] = None,
+                 init_cfg: Optional[Union[dict, list]] = None):
+        super().__init__(init_cfg=init_cfg)
+        key = depth if arch is None else arch
+        if isinstance(key, dict):
+            setting = key
+        elif key in self.arch_settings:
+            setting = self.arch_settings[key]
+        else:
+            raise ValueError(
+                f'ResNet depth/arch {key!r} is not one of '
+                f'{list(self.arch_settings)}; or pass arch=dict(block=..., '
+                f'blocks=[...])')
+        block = {'basic': BasicBlock, 'bottleneck': Bottleneck}.get(
+            setting.get('block'))
+        if block is None or len(setting.get('blocks', ())) != 4:
+            raise ValueError(f'ResNet arch {setting} needs block "basic" or '
+                             f'"bottleneck" and four stage depths')
+        for i in out_indices:
+            if not 0 <= i < 4:
+                raise ValueError(f'out_indices entry {i} is outside the 4 '
+                                 f'stages of this ResNet')
+        if not -1 <= frozen_stages <= 4:
+            raise ValueError(f'frozen_stages must be in [-1, 4], got '
+                             f'{frozen_stages}')
+        if bands is not None and len(bands) != in_channels:
+            raise ValueError(f'bands {tuple(bands)} name {len(bands)} bands '
+                             f'but in_channels={in_channels}')
+        self.blocks = list(setting['blocks'])
+        width = setting.get('width', 64)
+        self.in_channels = in_channels
+        self.bands = tuple(bands) if bands is not None else None
+        self.out_indices = tuple(out_indices)
+        self.frozen_stages = frozen_stages
+        self.norm_eval = norm_eval
+        self.with_cp = with_cp
+        self.pretrained_report: Optional[LoadReport] = None
+
+        self.conv1 = nn.Conv2d(in_channels, width, 7, 2, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(3, 2, 1)
+        rates = torch.linspace(0, drop_path_rate, sum(self.blocks)).tolist()
+        inplanes, index = width, 0
+        self.out_channels = []
+        for i, num in enumerate(self.blocks):
+            planes, stride = width * 2**i, 1 if i == 0 else 2
+            layers = []
+            for j in range(num):
+                downsample = None
+                if j == 0 and (stride != 1
+                               or inplanes != planes * block.expansion):
+                    downsample = nn.Sequential(
+                        nn.Conv2d(inplanes, planes * block.expansion, 1,
+                                  stride, bias=False),
+                        nn.BatchNorm2d(planes * block.expansion))
+                layers.append(block(inplanes, planes,
+                                    stride if j == 0 else 1, downsample,
+                                    rates[index]))
+                inplanes, index = planes * block.expansion, index + 1
+            self.add_module(f'layer{i + 1}', nn.Sequential(*layers))
+            self.out_channels.append(inplanes)
+        self._freeze_stages()
+
+    def init_weights(self):
+        """Load ``init_cfg`` Pretrained weights (with a report), else
+        torchvision's init (Kaiming normal fan-out, BN 1/0)."""
+        pretrained = pretrained_init_cfg(self.init_cfg)
+        if pretrained is not None:
+            self.pretrained_report = load_pretrained(
+                self, pretrained, convert_resnet, self._adapt_pretrained)
+            self._is_init = True
+            return
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode='fan_out',
+                                        nonlinearity='relu')
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.constant_(m.weight, 1)
+                nn.init.constant_(m.bias, 0)
+        super().init_weights()
+
+    def _adapt_pretrained(self, state_dict: dict, report: LoadReport,
+                          init_cfg: dict) -> dict:
+        weight = state_dict.get('conv1.weight')
+        if weight is None:
+            return state_dict
+        ckpt_bands = init_cfg.get('checkpoint_bands') or \
+            (RGB if weight.shape[1] == 3 else None)
+        if self.bands is None and weight.shape[1] != self.in_channels:
+            raise ValueError(
+                f'conv1.weight of {init_cfg["checkpoint"]} takes '
+                f'{weight.shape[1]} bands but in_channels={self.in_channels};'
+                f' name the input bands, e.g. ResNet(in_channels='
+                f'{self.in_channels}, bands=(...)), to select or add bands')
+        state_dict['conv1.weight'], note = adapt_input_bands(
+            weight, ckpt_bands, self.bands, 'conv1.weight')
+        if note:
+            report.notes.append(note)
+        return state_dict
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        if x.dim() != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(
+                f'ResNet expects (B, {self.in_channels}, H, W) input, got '
+                f'shape {tuple(x.shape)}')
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))  # (B, w, H/4,.)
+        outs = []
+        for i in range(4):
+            layer = getattr(self, f'layer{i + 1}')
+            for block in layer:
+                x = cp.checkpoint(block, x, use_reentrant=False) \
+                    if self.with_cp and x.requires_grad else block(x)
+            if i in self.out_indices:
+                outs.append(x)  # (B, out_channels[i], H / 2**(i+2), ...)
+        return tuple(outs)
+
+    def _freeze_stages(self):
+        if self.frozen_stages < 0:
+            return
+        modules = [self.conv1, self.bn1] + [
+            getattr(self, f'layer{i + 1}') for i in range(self.frozen_stages)
+        ]
+        for m in modules:
+            m.eval()
+            for param in m.parameters():
+                param.requires_grad = False
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self._freeze_stages()
+        if mode and self.norm_eval:
+            for m in self.modules():
+                if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                    m.eval()
+        return self
+
+    def get_layer_depth(self,
+                        param_name: str,
+                        prefix: str = '',
+                        decay_type: str = 'layer_wise') -> Tuple[int, int]:
+        """Layer id of a parameter for layer-wise learning-rate decay.
+
+        ``'layer_wise'``: the stem is layer 0 and every residual block is one
+        layer, in forward order; ``'stage_wise'``: the stem is 0 and stage
+        ``k`` is ``k + 1``. Parameters outside the backbone get the top layer.
+
+        Returns:
+            ``(layer_id, num_layers)``.
+        """
+        if decay_type not in ('layer_wise', 'stage_wise'):
+            raise ValueError(f'decay_type must be "layer_wise" or '
+                             f'"stage_wise", got {decay_type!r}')
+        num_layers = (sum(self.blocks) if decay_type == 'layer_wise' else 4) \
+            + 2
+        if not param_name.startswith(prefix):
+            return num_layers - 1, num_layers
+        name = param_name[len(prefix):]
+        if name.startswith('layer'):
+            stage = int(name[len('layer')]) - 1
+            if decay_type == 'stage_wise':
+                return stage + 1, num_layers
+            block = int(name.split('.')[1])
+            return sum(self.blocks[:stage]) + block + 1, num_layers
+        if name.startswith(('conv1.', 'bn1.')):
+            return 0, num_layers
+        return num_layers - 1, num_layers
