@@ -51,6 +51,8 @@ BACKBONES = {
                       [40, 80, 160, 320]),
     'resnet-tiny': (dict(type='rsfm.ResNet', arch='tiny'),
                     [16, 32, 64, 128]),
+    'swin-mini': (dict(type='rsfm.SwinTransformer', arch='mini',
+                       window_size=4), [32, 64, 128, 256]),
 }
 
 

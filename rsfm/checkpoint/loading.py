@@ -14,6 +14,7 @@ through :func:`load_pretrained`:
    a load that matches less than ``min_match`` of the backbone's parameters
    is an error, not a warning.
 """
+import argparse
 import os.path as osp
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
@@ -24,6 +25,11 @@ from mmengine.logging import print_log
 
 #: keys that wrap a state dict in released checkpoints, in search order
 WRAPPER_KEYS = ('state_dict', 'model', 'module', 'teacher', 'student')
+
+#: classes a weight file may hold besides tensors and containers: they only
+#: carry attributes and run no code when unpickled. MAE-style trainers
+#: (SpectralGPT) store their ``args`` as an ``argparse.Namespace``.
+SAFE_GLOBALS = (argparse.Namespace, )
 
 #: init_cfg keys that rsfm's loader understands
 PRETRAINED_KEYS = ('type', 'checkpoint', 'prefix', 'map_location',
@@ -72,7 +78,8 @@ class LoadReport:
 
 
 def load_weights(filename: str, map_location='cpu') -> dict:
-    """Read a weight file with ``weights_only=True``.
+    """Read a weight file with ``weights_only=True`` (plus
+    :data:`SAFE_GLOBALS`).
 
     Raises:
         FileNotFoundError: the file does not exist.
@@ -82,8 +89,9 @@ def load_weights(filename: str, map_location='cpu') -> dict:
         raise FileNotFoundError(f'pretrained checkpoint {filename} does not '
                                 f'exist')
     try:
-        checkpoint = torch.load(
-            filename, map_location=map_location, weights_only=True)
+        with torch.serialization.safe_globals(list(SAFE_GLOBALS)):
+            checkpoint = torch.load(
+                filename, map_location=map_location, weights_only=True)
     except Exception as e:
         raise ValueError(
             f'{filename} is not a plain weight file: torch.load('
@@ -139,6 +147,29 @@ def strip_to_sentinel(state_dict: Dict[str, torch.Tensor],
                     if k.startswith(prefix)}
             return kept, prefix, len(state_dict) - len(kept)
     raise KeyError(f'none of the keys {sentinels} is in the checkpoint')
+
+
+#: prefixes of the encoder a method releases, preferred over their siblings
+#: (MoCo's key encoder ``encoder_k.``, GFM's ImageNet ``teacher.``)
+PREFERRED_PREFIXES = ('encoder_q.', 'encoder.')
+
+
+def choose_prefix(prefixes: List[str], what: str = 'encoders') -> str:
+    """Pick the prefix of the backbone to load among candidate prefixes.
+
+    The shortest prefix wins; among equally short ones, the single one
+    ending with one of :data:`PREFERRED_PREFIXES`. Any other tie is an error
+    asking for an explicit ``init_cfg`` ``prefix``.
+    """
+    shortest = min(len(p) for p in prefixes)
+    ties = sorted({p for p in prefixes if len(p) == shortest})
+    if len(ties) == 1:
+        return ties[0]
+    preferred = [p for p in ties if p.endswith(PREFERRED_PREFIXES)]
+    if len(preferred) == 1:
+        return preferred[0]
+    raise ValueError(f'several {what} in the checkpoint, under {ties}; '
+                     f'choose one with init_cfg prefix=...')
 
 
 def pretrained_init_cfg(init_cfg) -> Optional[dict]:

@@ -60,3 +60,21 @@ def test_adapt_input_bands():
         adapt_input_bands(w, None, ('R', 'G', 'B', 'NIR'))
     with pytest.raises(ValueError, match='name 2'):
         adapt_input_bands(w, ('R', 'G'), ('R', ))
+
+
+def test_load_weights_accepts_namespace_args_only(tmp_path):
+    import argparse
+    torch.save({'model': {'a': torch.zeros(1)},
+                'args': argparse.Namespace(lr=1e-4, model='mae')},
+               tmp_path / 'mae.pth')
+    ckpt = load_weights(str(tmp_path / 'mae.pth'))
+    assert ckpt['args'].model == 'mae'
+    torch.save({'model': {'a': torch.zeros(1)}, 'hook': _Code()},
+               tmp_path / 'code.pth')
+    with pytest.raises(ValueError, match=r'code.pth is not a plain weight '
+                       r'file: torch.load\(weights_only=True\) refused'):
+        load_weights(str(tmp_path / 'code.pth'))
+
+
+class _Code:
+    pass

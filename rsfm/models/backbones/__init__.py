@@ -1,4 +1,5 @@
 from .convnext import ConvNeXt
 from .resnet import ResNet
+from .swin import SwinTransformer
 
-__all__ = ['ConvNeXt', 'ResNet']
+__all__ = ['ConvNeXt', 'ResNet', 'SwinTransformer']

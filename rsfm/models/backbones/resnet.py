@@ -15,7 +15,8 @@ import torch.utils.checkpoint as cp
 from mmcv.cnn.bricks import DropPath
 from mmengine.model import BaseModule
 
-from rsfm.checkpoint import LoadReport, load_pretrained, pretrained_init_cfg
+from rsfm.checkpoint import (LoadReport, choose_prefix, load_pretrained,
+                             pretrained_init_cfg)
 from rsfm.registry import MODELS
 from ..utils.band_adaptation import RGB, adapt_input_bands
 
@@ -27,28 +28,20 @@ def convert_resnet(state_dict: Dict[str, torch.Tensor]
     torchvision, timm, mmdet/mmpretrain (``backbone.``), CMID and GeRSP
     (``encoder_q.``, ``backbone.``, ``module.`` prefixes) share one layout.
     A prefix is what stands before a ``conv1.weight`` key that has a
-    ``layer1.0.conv1.weight`` sibling; the shortest one is taken. Of a
-    MoCo-style ``encoder_q.``/``encoder_k.`` pair the query encoder is taken;
-    any other tie is an error asking for ``init_cfg`` ``prefix``.
+    ``layer1.0.conv1.weight`` sibling; see
+    :func:`rsfm.checkpoint.choose_prefix` for which one is taken.
 
     Returns:
         ``(state_dict, format description)``.
     """
-    stems = sorted((k[:-len('conv1.weight')] for k in state_dict
-                    if k.endswith('conv1.weight')
-                    and k[:-len('conv1.weight')] + 'layer1.0.conv1.weight'
-                    in state_dict), key=len)
+    stems = [k[:-len('conv1.weight')] for k in state_dict
+             if k.endswith('conv1.weight')
+             and k[:-len('conv1.weight')] + 'layer1.0.conv1.weight'
+             in state_dict]
     if not stems:
         raise KeyError('none of the keys (conv1.weight with a '
                        'layer1.0.conv1.weight sibling) is in the checkpoint')
-    ties = [p for p in stems if len(p) == len(stems[0])]
-    if len(ties) > 1:
-        queries = [p for p in ties if p.endswith('encoder_q.')]
-        if len(queries) != 1:
-            raise ValueError(f'several ResNets in the checkpoint, under '
-                             f'{ties}; choose one with init_cfg prefix=...')
-        ties = queries
-    prefix = ties[0]
+    prefix = choose_prefix(stems, 'ResNets')
     kept = {k[len(prefix):]: v for k, v in state_dict.items()
             if k.startswith(prefix)}
     dropped = len(state_dict) - len(kept)
