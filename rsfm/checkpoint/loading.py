@@ -149,25 +149,27 @@ def strip_to_sentinel(state_dict: Dict[str, torch.Tensor],
     raise KeyError(f'none of the keys {sentinels} is in the checkpoint')
 
 
-#: prefixes of the encoder a method releases, preferred over their siblings
-#: (MoCo's key encoder ``encoder_k.``, GFM's ImageNet ``teacher.``)
-PREFERRED_PREFIXES = ('encoder_q.', 'encoder.')
+#: prefixes of the encoder each method releases, preferred over siblings:
+#: MoCo/GeRSP's query encoder (not ``encoder_k.``), CMID's online encoder
+#: (not the momentum ``branch_encoder.``), GFM's student (not ``teacher.``)
+PREFERRED_PREFIXES = ('encoder_q.', 'online_encoder.model.', 'encoder.')
 
 
 def choose_prefix(prefixes: List[str], what: str = 'encoders') -> str:
     """Pick the prefix of the backbone to load among candidate prefixes.
 
-    The shortest prefix wins; among equally short ones, the single one
-    ending with one of :data:`PREFERRED_PREFIXES`. Any other tie is an error
-    asking for an explicit ``init_cfg`` ``prefix``.
+    Candidates whose last components are one of :data:`PREFERRED_PREFIXES`
+    come first; among those (or all, if none is preferred) the shortest
+    wins. A tie is an error asking for an explicit ``init_cfg`` ``prefix``.
     """
-    shortest = min(len(p) for p in prefixes)
-    ties = sorted({p for p in prefixes if len(p) == shortest})
+    candidates = sorted(set(prefixes))
+    preferred = [p for p in candidates if any(
+        p == q or p.endswith('.' + q) for q in PREFERRED_PREFIXES)]
+    pool = preferred or candidates
+    shortest = min(len(p) for p in pool)
+    ties = [p for p in pool if len(p) == shortest]
     if len(ties) == 1:
         return ties[0]
-    preferred = [p for p in ties if p.endswith(PREFERRED_PREFIXES)]
-    if len(preferred) == 1:
-        return preferred[0]
     raise ValueError(f'several {what} in the checkpoint, under {ties}; '
                      f'choose one with init_cfg prefix=...')
 

@@ -169,3 +169,40 @@ def test_band_adaptation(tmp_path):
     torch.testing.assert_close(w[:, 1], ref.conv1.weight[:, 0])
     with pytest.raises(ValueError, match='in_channels=2; name the input'):
         _save_load(tmp_path, ref.state_dict(), arch='tiny', in_channels=2)
+
+
+def test_cmid_training_checkpoint_takes_the_online_encoder(tmp_path):
+    """CMID trainer: {'model': {online_encoder.model.*, branch_encoder.*,
+    projectors}, 'optimizer', 'epoch'}; extract.py keeps the online one."""
+    online = _random(ResNet(arch='tiny'), seed=3).state_dict()
+    branch = _random(ResNet(arch='tiny'), seed=4).state_dict()
+    sd = {f'online_encoder.model.{k}': v for k, v in online.items()}
+    sd.update({f'branch_encoder.{k}': v for k, v in branch.items()})
+    sd.update({'online_encoder.mask_token': torch.zeros(1, 3, 1, 1),
+               'online_projector.0.weight': torch.zeros(8, 128)})
+    model = _save_load(tmp_path, {'model': sd, 'epoch': 200,
+                                  'optimizer': {'state': {}}}, arch='tiny')
+    assert 'under "online_encoder.model."' in model.pretrained_report.fmt
+    torch.testing.assert_close(model.layer3[0].conv2.weight,
+                               online['layer3.0.conv2.weight'])
+
+
+def test_gersp_raw_checkpoint_takes_the_query_encoder(tmp_path):
+    """GeRSP (mmcv runner): backbone.* aliases encoder_q.*, plus the momentum
+    encoder_k.* and projection heads."""
+    q = _random(ResNet(arch='tiny'), seed=5).state_dict()
+    k = _random(ResNet(arch='tiny'), seed=6).state_dict()
+    sd = {f'{p}.{n}': v for p in ('backbone', 'encoder_q')
+          for n, v in q.items()}
+    sd.update({f'encoder_k.{n}': v for n, v in k.items()})
+    sd.update({'neck.mlp.0.weight': torch.zeros(4, 4),
+               'pred_q.0.weight': torch.zeros(1000, 128)})
+    model = _save_load(tmp_path, {'meta': {'epoch': 100}, 'state_dict': sd},
+                       arch='tiny')
+    assert 'under "encoder_q."' in model.pretrained_report.fmt
+    torch.testing.assert_close(model.layer1[0].conv1.weight,
+                               q['layer1.0.conv1.weight'])
+    # the converted GeRSP file (convert_gersp.py): backbone.* only
+    model = _save_load(tmp_path, {'state_dict': {
+        f'backbone.{n}': v for n, v in q.items()}}, arch='tiny')
+    assert model.pretrained_report.match_ratio == 1.0

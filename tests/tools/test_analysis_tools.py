@@ -1,0 +1,20 @@
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+
+def test_benchmark_backbones_runs(tmp_path):
+    out = tmp_path / 'bench.md'
+    proc = subprocess.run(
+        [sys.executable, 'tools/analysis_tools/benchmark_backbones.py',
+         '--only', 'ResNet-50', 'ConvNeXt-T', '--batch', '1', '--size', '64',
+         '--iters', '1', '--warmup', '0', '--out', str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    rows = [line for line in out.read_text().splitlines()
+            if line.startswith('| ResNet-50') or line.startswith(
+                '| ConvNeXt-T')]
+    assert len(rows) == 2
+    ratio = float(rows[0].split('|')[5])
+    assert ratio > 0
