@@ -53,6 +53,8 @@ BACKBONES = {
                     [16, 32, 64, 128]),
     'swin-mini': (dict(type='rsfm.SwinTransformer', arch='mini',
                        window_size=4), [32, 64, 128, 256]),
+    'vit-mini': (dict(type='rsfm.VisionTransformer', arch='mini',
+                      img_size=64), [64, 64, 64, 64]),
 }
 
 
@@ -69,6 +71,8 @@ def test_backbone_in_config_structure(path, backbone, dota_split,
     if 'decode_head' in cfg.model:
         cfg.model.decode_head.in_channels = channels
         cfg.model.auxiliary_head.in_channels = channels[2]
+    if backbone.startswith('vit'):  # ViTs have blocks, not stages
+        cfg.optim_wrapper.paramwise_cfg.decay_type = 'layer_wise'
     one_training_step(cfg)
 
 

@@ -1,5 +1,6 @@
 from .convnext import ConvNeXt
 from .resnet import ResNet
 from .swin import SwinTransformer
+from .vit import VisionTransformer
 
-__all__ = ['ConvNeXt', 'ResNet', 'SwinTransformer']
+__all__ = ['ConvNeXt', 'ResNet', 'SwinTransformer', 'VisionTransformer']

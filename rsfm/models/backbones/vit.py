@@ -1,0 +1,370 @@
+"""Vision Transformer with the timm / MAE parameter layout.
+
+Paper: An Image is Worth 16x16 Words, https://arxiv.org/abs/2010.11929.
+
+Parameter names follow timm and the MAE family (``patch_embed.proj``,
+``cls_token``, ``pos_embed``, ``blocks.{i}.{norm1,attn.qkv,attn.proj,norm2,
+mlp.fc1,mlp.fc2}``, ``norm``); mmpretrain checkpoints are converted on load.
+For dense heads, the default output is a simple feature pyramid over four
+blocks (as BEiT/MAE segmentation and RVSA use): maps at strides 4, 8, 16, 32
+from transposed convolutions and max pooling (``fpn1``..``fpn4``).
+"""
+import math
+import re
+from typing import Dict, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.utils.checkpoint as cp
+from mmcv.cnn.bricks import DropPath
+from mmengine.model import BaseModule
+from mmengine.model.weight_init import trunc_normal_
+
+from rsfm.checkpoint import (LoadReport, choose_prefix, load_pretrained,
+                             pretrained_init_cfg)
+from rsfm.registry import MODELS
+from ..utils.band_adaptation import RGB, adapt_input_bands
+from .convnext import LayerNorm2d
+
+_MMPRETRAIN_NAMES = (
+    (r'^patch_embed\.projection\.', 'patch_embed.proj.'),
+    (r'^layers\.', 'blocks.'),
+    (r'\.ln1\.', '.norm1.'),
+    (r'\.ln2\.', '.norm2.'),
+    (r'\.ffn\.layers\.0\.0\.', '.mlp.fc1.'),
+    (r'\.ffn\.layers\.1\.', '.mlp.fc2.'),
+    (r'^ln1\.', 'norm.'),
+)
+
+
+def convert_vit(state_dict: Dict[str, torch.Tensor]
+                ) -> Tuple[Dict[str, torch.Tensor], str]:
+    """Convert a ViT state dict to rsfm's (= timm / MAE) layout.
+
+    Recognised by key sentinels under any prefix: timm / MAE / SatMAE
+    (``patch_embed.proj``) or mmpretrain (``patch_embed.projection``, with
+    ``layers.*.ln1`` and final ``ln1``). Decoders (``decoder_*``, MAE's
+    ``mask_token``) are outside the encoder's keys and reported unexpected.
+    """
+    sentinels = ('patch_embed.proj.weight', 'patch_embed.projection.weight')
+    hits = [(k[:-len(s)], s) for k in state_dict for s in sentinels
+            if k.endswith(s)]
+    if not hits:
+        raise KeyError(f'none of the keys {sentinels} is in the checkpoint')
+    prefix = choose_prefix([p for p, _ in hits], 'ViT encoders')
+    sentinel = next(s for p, s in hits if p == prefix)
+    kept = {k[len(prefix):]: v for k, v in state_dict.items()
+            if k.startswith(prefix)}
+    dropped = len(state_dict) - len(kept)
+    where = (f' under "{prefix}"' if prefix else '') + \
+        (f', {dropped} keys outside dropped' if dropped else '')
+    if sentinel == 'patch_embed.projection.weight':
+        out = {}
+        for key, value in kept.items():
+            for pattern, repl in _MMPRETRAIN_NAMES:
+                key = re.sub(pattern, repl, key)
+            out[key] = value
+        return out, 'mmpretrain ViT' + where
+    return kept, 'timm / MAE ViT' + where
+
+
+def resize_pos_embed(pos_embed: torch.Tensor, src_grid: Tuple[int, int],
+                     dst_grid: Tuple[int, int],
+                     num_extra: int) -> torch.Tensor:
+    """Bicubically resize ``(1, extra + h*w, C)`` position embeddings."""
+    if tuple(src_grid) == tuple(dst_grid):
+        return pos_embed
+    extra, grid = pos_embed[:, :num_extra], pos_embed[:, num_extra:]
+    grid = grid.reshape(1, *src_grid, -1).permute(0, 3, 1, 2)
+    grid = F.interpolate(grid.float(), size=dst_grid, mode='bicubic',
+                         align_corners=False).to(pos_embed.dtype)
+    return torch.cat([extra, grid.flatten(2).transpose(1, 2)], dim=1)
+
+
+class Attention(nn.Module):
+
+    def __init__(self, dim: int, num_heads: int, qkv_bias: bool = True):
+        super().__init__()
+        self.num_heads = num_heads
+        self.qkv = nn.Linear(dim, dim * 3, bias=qkv_bias)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        B, N, C = x.shape
+        qkv = self.qkv(x).reshape(B, N, 3, self.num_heads,
+                                  C // self.num_heads).permute(2, 0, 3, 1, 4)
+        x = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2])
+        return self.proj(x.transpose(1, 2).reshape(B, N, C))
+
+
+class Block(nn.Module):
+    """Pre-norm transformer block (LayerNorm eps 1e-6, as timm / MAE)."""
+
+    def __init__(self, dim, num_heads, mlp_ratio=4., qkv_bias=True,
+                 drop_path=0.):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim, eps=1e-6)
+        self.attn = Attention(dim, num_heads, qkv_bias)
+        self.drop_path = DropPath(drop_path) if drop_path > 0 \
+            else nn.Identity()
+        self.norm2 = nn.LayerNorm(dim, eps=1e-6)
+        hidden = int(dim * mlp_ratio)
+        self.mlp = nn.Sequential()
+        self.mlp.add_module('fc1', nn.Linear(dim, hidden))
+        self.mlp.add_module('act', nn.GELU())
+        self.mlp.add_module('fc2', nn.Linear(hidden, dim))
+
+    def forward(self, x):
+        x = x + self.drop_path(self.attn(self.norm1(x)))
+        return x + self.drop_path(self.mlp(self.norm2(x)))
+
+
+def _pyramid_level(dim: int, factor: float) -> nn.Module:
+    """Rescale a stride-``patch`` map by ``factor`` (a power of two)."""
+    if factor == 1:
+        return nn.Identity()
+    if factor < 1:
+        return nn.MaxPool2d(int(round(1 / factor)))
+    layers = []
+    for i in range(int(round(math.log2(factor)))):
+        if i:
+            layers += [LayerNorm2d(dim, eps=1e-6), nn.GELU()]
+        layers.append(nn.ConvTranspose2d(dim, dim, 2, 2))
+    return nn.Sequential(*layers)
+
+
+@MODELS.register_module()
+class VisionTransformer(BaseModule):
+    """ViT backbone: final tokens, or a 4-level pyramid for dense heads.
+
+    Shapes for a ``(B, in_channels, 224, 224)`` input, ``arch='base'``,
+    ``patch_size=16``: ``out_type='raw'`` gives ``(B, 197, 768)`` (class
+    token first, after the final norm, as mmpretrain's ViT); the default
+    ``out_type='featmap'`` gives ``(B, 768, 56, 56)``, ``(B, 768, 28, 28)``,
+    ``(B, 768, 14, 14)``, ``(B, 768, 7, 7)`` from blocks ``out_indices``.
+
+    Args:
+        arch: ``'mini'`` (tests), ``'tiny'``, ``'small'``, ``'base'``,
+            ``'large'`` or a dict with ``embed_dims``, ``depth``,
+            ``num_heads``.
+        img_size: Size the position embeddings are made for; other input
+            sizes are served by resizing them (bicubic) on the fly.
+        patch_size: 16 or 8 (any power of two from 4 to 32).
+        in_channels: Number of input bands.
+        out_type: ``'featmap'`` (pyramid) or ``'raw'`` (final-norm tokens).
+        out_indices: Four blocks feeding the pyramid levels; default the
+            blocks at 1/3, 1/2, 3/4 and the end of the depth.
+        with_cls_token: Learn a class token (timm, MAE).
+        drop_path_rate: Stochastic depth rate, increasing over blocks.
+        frozen_stages: Freeze the embeddings and the first ``frozen_stages``
+            blocks.
+        with_cp: Gradient checkpointing per block.
+        bands: Names of the input bands, to adapt a pretrained patch
+            embedding.
+        init_cfg: ``dict(type='Pretrained', checkpoint=PATH)`` loads timm,
+            MAE-style and mmpretrain ViT checkpoints; position embeddings
+            of another grid are resized and reported.
+    """
+
+    arch_settings = {
+        'mini': dict(embed_dims=64, depth=4, num_heads=2),
+        'tiny': dict(embed_dims=192, depth=12, num_heads=3),
+        'small': dict(embed_dims=384, depth=12, num_heads=6),
+        'base': dict(embed_dims=768, depth=12, num_heads=12),
+        'large': dict(embed_dims=1024, depth=24, num_heads=16),
+    }
+
+    def __init__(self,
+                 arch: Union[str, dict] = 'base',
+                 img_size: int = 224,
+                 patch_size: int = 16,
+                 in_channels: int = 3,
+                 out_type: str = 'featmap',
+                 out_indices: Optional[Sequence[int]] = None,
+                 with_cls_token: bool = True,
+                 mlp_ratio: float = 4.,
+                 qkv_bias: bool = True,
+                 drop_path_rate: float = 0.,
+                 frozen_stages: int = 0,
+                 with_cp: bool = False,
+                 bands: Optional[Sequence[str]] = None,
+                 init_cfg: Optional[Union[dict, list]] = None):
+        super().__init__(init_cfg=init_cfg)
+        if isinstance(arch, str):
+            if arch not in self.arch_settings:
+                raise ValueError(f'VisionTransformer arch {arch!r} is not '
+                                 f'one of {sorted(self.arch_settings)}')
+            arch = self.arch_settings[arch]
+        if {'embed_dims', 'depth', 'num_heads'} - set(arch):
+            raise ValueError('VisionTransformer arch dict needs embed_dims, '
+                             'depth and num_heads')
+        if out_type not in ('featmap', 'raw'):
+            raise ValueError(f'out_type must be "featmap" or "raw", got '
+                             f'{out_type!r}')
+        if patch_size not in (4, 8, 16, 32):
+            raise ValueError(f'patch_size must be 4, 8, 16 or 32, got '
+                             f'{patch_size}')
+        if bands is not None and len(bands) != in_channels:
+            raise ValueError(f'bands {tuple(bands)} name {len(bands)} bands '
+                             f'but in_channels={in_channels}')
+        dim, depth = arch['embed_dims'], arch['depth']
+        if out_indices is None:
+            out_indices = (depth // 3 - 1, depth // 2 - 1,
+                           depth * 3 // 4 - 1, depth - 1)
+        out_indices = tuple(i + depth if i < 0 else i for i in out_indices)
+        if out_type == 'featmap' and (len(out_indices) != 4 or not all(
+                0 <= i < depth for i in out_indices)):
+            raise ValueError(f'out_indices must name 4 of the {depth} '
+                             f'blocks, got {out_indices}')
+        if not 0 <= frozen_stages <= depth:
+            raise ValueError(f'frozen_stages must be in [0, {depth}]')
+        self.embed_dims, self.depth = dim, depth
+        self.patch_size, self.img_size = patch_size, img_size
+        self.in_channels = in_channels
+        self.bands = tuple(bands) if bands is not None else None
+        self.out_type, self.out_indices = out_type, out_indices
+        self.frozen_stages, self.with_cp = frozen_stages, with_cp
+        self.num_extra = 1 if with_cls_token else 0
+        self.grid = (img_size // patch_size, img_size // patch_size)
+        self.pretrained_report: Optional[LoadReport] = None
+
+        self.patch_embed = nn.Module()
+        self.patch_embed.proj = nn.Conv2d(in_channels, dim, patch_size,
+                                          patch_size)
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, dim)) \
+            if with_cls_token else None
+        self.pos_embed = nn.Parameter(
+            torch.zeros(1, self.num_extra + self.grid[0] * self.grid[1], dim))
+        rates = torch.linspace(0, drop_path_rate, depth).tolist()
+        self.blocks = nn.ModuleList([
+            Block(dim, arch['num_heads'], mlp_ratio, qkv_bias, rates[i])
+            for i in range(depth)
+        ])
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
+        if out_type == 'featmap':
+            for level, stride in enumerate((4, 8, 16, 32), start=1):
+                self.add_module(f'fpn{level}',
+                                _pyramid_level(dim, patch_size / stride))
+        self._freeze_stages()
+
+    def init_weights(self):
+        """Load ``init_cfg`` Pretrained weights (with a report), else timm's
+        init (trunc normal 0.02 for embeddings and Linear layers)."""
+        pretrained = pretrained_init_cfg(self.init_cfg)
+        if pretrained is not None:
+            self.pretrained_report = load_pretrained(
+                self, pretrained, convert_vit, self._adapt_pretrained)
+            self._is_init = True
+            return
+        trunc_normal_(self.pos_embed, std=.02)
+        if self.cls_token is not None:
+            nn.init.normal_(self.cls_token, std=1e-6)
+        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                trunc_normal_(m.weight, std=.02)
+                if m.bias is not None:
+                    nn.init.constant_(m.bias, 0)
+        super().init_weights()
+
+    def _adapt_pretrained(self, state_dict: dict, report: LoadReport,
+                          init_cfg: dict) -> dict:
+        """Resize the position embedding grid; adapt input bands."""
+        pos = state_dict.get('pos_embed')
+        if pos is not None and pos.shape != self.pos_embed.shape:
+            extra = pos.shape[1] - self.num_extra
+            side = math.isqrt(extra)
+            if side * side != extra or pos.shape[2] != self.embed_dims:
+                raise ValueError(
+                    f'pos_embed of {init_cfg["checkpoint"]} has shape '
+                    f'{tuple(pos.shape)}; expected a square grid of '
+                    f'{self.embed_dims}-d embeddings after '
+                    f'{self.num_extra} class token(s)')
+            state_dict['pos_embed'] = resize_pos_embed(
+                pos, (side, side), self.grid, self.num_extra)
+            report.resized.append(('pos_embed', pos.shape,
+                                   self.pos_embed.shape))
+        key = 'patch_embed.proj.weight'
+        weight = state_dict.get(key)
+        if weight is not None:
+            ckpt_bands = init_cfg.get('checkpoint_bands') or \
+                (RGB if weight.shape[1] == 3 else None)
+            if self.bands is None and weight.shape[1] != self.in_channels:
+                raise ValueError(
+                    f'{key} of {init_cfg["checkpoint"]} takes '
+                    f'{weight.shape[1]} bands but in_channels='
+                    f'{self.in_channels}; name the input bands with '
+                    f'bands=(...) to select or add bands')
+            state_dict[key], note = adapt_input_bands(
+                weight, ckpt_bands, self.bands, key)
+            if note:
+                report.notes.append(note)
+        return state_dict
+
+    def forward(self, x: torch.Tensor):
+        if x.dim() != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(
+                f'VisionTransformer expects (B, {self.in_channels}, H, W) '
+                f'input, got shape {tuple(x.shape)}')
+        B, _, H, W = x.shape
+        if H % self.patch_size or W % self.patch_size:
+            raise ValueError(f'input size {H}x{W} is not a multiple of the '
+                             f'patch size {self.patch_size}')
+        x = self.patch_embed.proj(x)  # (B, C, h, w)
+        grid = x.shape[2:]
+        x = x.flatten(2).transpose(1, 2)  # (B, h*w, C)
+        if self.cls_token is not None:
+            x = torch.cat([self.cls_token.expand(B, -1, -1), x], dim=1)
+        x = x + resize_pos_embed(self.pos_embed, self.grid, grid,
+                                 self.num_extra)
+        maps = []
+        for i, block in enumerate(self.blocks):
+            x = cp.checkpoint(block, x, use_reentrant=False) \
+                if self.with_cp and x.requires_grad else block(x)
+            if self.out_type == 'featmap' and i in self.out_indices:
+                tokens = x[:, self.num_extra:]  # (B, h*w, C)
+                maps.append(tokens.transpose(1, 2).reshape(B, -1, *grid))
+        if self.out_type == 'raw':
+            return (self.norm(x), )
+        return tuple(
+            getattr(self, f'fpn{level}')(m)
+            for level, m in enumerate(maps, start=1))
+
+    def _freeze_stages(self):
+        if self.frozen_stages == 0:
+            return
+        self.pos_embed.requires_grad = False
+        if self.cls_token is not None:
+            self.cls_token.requires_grad = False
+        for m in [self.patch_embed] + list(self.blocks[:self.frozen_stages]):
+            m.eval()
+            for param in m.parameters():
+                param.requires_grad = False
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self._freeze_stages()
+        return self
+
+    def get_layer_depth(self,
+                        param_name: str,
+                        prefix: str = '',
+                        decay_type: str = 'layer_wise') -> Tuple[int, int]:
+        """Layer id for layer-wise lr decay: embeddings 0, block ``i`` is
+        ``i + 1``, the rest (final norm, pyramid, heads) the top layer.
+
+        Returns:
+            ``(layer_id, num_layers)`` with ``num_layers = depth + 2``.
+        """
+        if decay_type != 'layer_wise':
+            raise ValueError(f'VisionTransformer supports decay_type '
+                             f'"layer_wise" only, got {decay_type!r}')
+        num_layers = self.depth + 2
+        if not param_name.startswith(prefix):
+            return num_layers - 1, num_layers
+        name = param_name[len(prefix):]
+        if name.startswith(('patch_embed.', 'cls_token', 'pos_embed')):
+            return 0, num_layers
+        if name.startswith('blocks.'):
+            return int(name.split('.')[1]) + 1, num_layers
+        return num_layers - 1, num_layers
