@@ -55,6 +55,10 @@ BACKBONES = {
                        window_size=4), [32, 64, 128, 256]),
     'vit-mini': (dict(type='rsfm.VisionTransformer', arch='mini',
                       img_size=64), [64, 64, 64, 64]),
+    # RGB fixtures: one spectral group of 3 bands
+    'spectral-vit-mini': (dict(type='rsfm.SpectralViT', arch='mini',
+                               img_size=64, in_channels=3,
+                               bands=('R', 'G', 'B')), [48, 48, 48, 48]),
 }
 
 
@@ -71,7 +75,7 @@ def test_backbone_in_config_structure(path, backbone, dota_split,
     if 'decode_head' in cfg.model:
         cfg.model.decode_head.in_channels = channels
         cfg.model.auxiliary_head.in_channels = channels[2]
-    if backbone.startswith('vit'):  # ViTs have blocks, not stages
+    if 'vit' in backbone:  # ViTs have blocks, not stages
         cfg.optim_wrapper.paramwise_cfg.decay_type = 'layer_wise'
     one_training_step(cfg)
 

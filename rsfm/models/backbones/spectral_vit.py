@@ -1,0 +1,331 @@
+"""Spectral ViT: SpectralGPT's encoder over named multispectral bands.
+
+Paper: SpectralGPT: Spectral Remote Sensing Foundation Model,
+https://arxiv.org/abs/2311.07113 (IEEE TPAMI 2024).
+
+The image ``(B, bands, H, W)`` is one 3D volume: a ``Conv3d`` cuts it into
+``t x p x p`` tokens (``t`` consecutive bands, ``p x p`` pixels), tokens get
+a spatial and a spectral position embedding, and a ViT encodes them.
+Parameter names are SpectralGPT's (``patch_embed.proj`` 5-D,
+``pos_embed_spatial``, ``pos_embed_temporal``, ``blocks.{i}.attn.{q,k,v,
+proj}``, ``norm``), so its checkpoints load as released.
+"""
+import math
+from typing import Dict, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.utils.checkpoint as cp
+from mmcv.cnn.bricks import DropPath
+from mmengine.model import BaseModule
+from mmengine.model.weight_init import trunc_normal_
+
+from rsfm.checkpoint import (LoadReport, choose_prefix, load_pretrained,
+                             pretrained_init_cfg)
+from rsfm.registry import MODELS
+from .vit import _pyramid_level, resize_pos_embed
+
+#: the 12 Sentinel-2 L2A bands of BigEarthNet that SpectralGPT is trained on
+SENTINEL2_12 = ('B01', 'B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08',
+                'B8A', 'B09', 'B11', 'B12')
+
+
+def convert_spectralgpt(state_dict: Dict[str, torch.Tensor]
+                        ) -> Tuple[Dict[str, torch.Tensor], str]:
+    """Cut a SpectralGPT state dict to its encoder.
+
+    Recognised by ``pos_embed_spatial`` next to a 5-D
+    ``patch_embed.proj.weight``, under any prefix. The MAE decoder
+    (``decoder_*``, ``mask_token``) stays in the dict and is reported as
+    unexpected.
+    """
+    hits = [k[:-len('pos_embed_spatial')] for k in state_dict
+            if k.endswith('pos_embed_spatial')
+            and not k.endswith('decoder_pos_embed_spatial')]
+    if not hits:
+        raise KeyError('none of the keys (pos_embed_spatial) is in the '
+                       'checkpoint: not a SpectralGPT encoder')
+    prefix = choose_prefix(hits, 'SpectralGPT encoders')
+    weight = state_dict.get(prefix + 'patch_embed.proj.weight')
+    if weight is None or weight.dim() != 5:
+        raise ValueError('a SpectralGPT encoder has a 3D patch embedding '
+                         '(5-D patch_embed.proj.weight)')
+    kept = {k[len(prefix):]: v for k, v in state_dict.items()
+            if k.startswith(prefix)}
+    dropped = len(state_dict) - len(kept)
+    return kept, 'SpectralGPT' + (f' under "{prefix}"' if prefix else '') + \
+        (f', {dropped} keys outside dropped' if dropped else '')
+
+
+class SeparateQKVAttention(nn.Module):
+    """Self-attention with separate q, k, v projections (SpectralGPT)."""
+
+    def __init__(self, dim: int, num_heads: int):
+        super().__init__()
+        self.num_heads = num_heads
+        self.q = nn.Linear(dim, dim)
+        self.k = nn.Linear(dim, dim)
+        self.v = nn.Linear(dim, dim)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        B, N, C = x.shape
+
+        def heads(t):  # (B, N, C) -> (B, heads, N, C / heads)
+            return t.reshape(B, N, self.num_heads, -1).transpose(1, 2)
+
+        x = F.scaled_dot_product_attention(
+            heads(self.q(x)), heads(self.k(x)), heads(self.v(x)))
+        return self.proj(x.transpose(1, 2).reshape(B, N, C))
+
+
+class SpectralBlock(nn.Module):
+
+    def __init__(self, dim, num_heads, mlp_ratio=4., drop_path=0.):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim, eps=1e-6)
+        self.attn = SeparateQKVAttention(dim, num_heads)
+        self.drop_path = DropPath(drop_path) if drop_path > 0 \
+            else nn.Identity()
+        self.norm2 = nn.LayerNorm(dim, eps=1e-6)
+        hidden = int(dim * mlp_ratio)
+        self.mlp = nn.Sequential()
+        self.mlp.add_module('fc1', nn.Linear(dim, hidden))
+        self.mlp.add_module('act', nn.GELU())
+        self.mlp.add_module('fc2', nn.Linear(hidden, dim))
+
+    def forward(self, x):
+        x = x + self.drop_path(self.attn(self.norm1(x)))
+        return x + self.drop_path(self.mlp(self.norm2(x)))
+
+
+@MODELS.register_module()
+class SpectralViT(BaseModule):
+    """SpectralGPT's encoder, with multi-scale outputs for dense heads.
+
+    Shapes for a ``(B, 12, 128, 128)`` input, ``arch='base'``,
+    ``patch_size=8``, ``t_patch_size=3``: 4 spectral groups x 16 x 16 = 1024
+    tokens. ``out_type='raw'`` gives the final-norm tokens ``(B, 1024, 768)``
+    (spectral-group major, as SpectralGPT); the default ``'featmap'`` fuses
+    the spectral groups of blocks ``out_indices`` with a learnt weighted sum
+    (initialised to the mean; SpectralGPT's SegMunich head uses such a
+    ``Linear(groups, 1)``) and returns ``(B, 768, 32, 32)``,
+    ``(B, 768, 16, 16)``, ``(B, 768, 8, 8)``, ``(B, 768, 4, 4)``.
+
+    Args:
+        arch: ``'mini'`` (tests), ``'base'``, ``'large'`` or a dict with
+            ``embed_dims``, ``depth``, ``num_heads``.
+        img_size: Size the spatial position embedding is made for; other
+            sizes are served by resizing it on the fly.
+        patch_size: Spatial patch size (SpectralGPT: 8).
+        t_patch_size: Consecutive bands per token (SpectralGPT: 3).
+        in_channels: Number of bands; a multiple of ``t_patch_size``.
+        bands: Names of the input bands (default: SpectralGPT's 12
+            Sentinel-2 bands when ``in_channels == 12``). A checkpoint made
+            for another band count gets its spectral position embedding
+            resized, which is logged.
+        out_type: ``'featmap'`` or ``'raw'``.
+        out_indices: Four blocks feeding the pyramid.
+        drop_path_rate: Stochastic depth rate.
+        frozen_stages: Freeze the embeddings and the first blocks.
+        with_cp: Gradient checkpointing per block.
+        init_cfg: ``dict(type='Pretrained', checkpoint=PATH)`` loads
+            SpectralGPT / SpectralGPT+ checkpoints as released.
+    """
+
+    arch_settings = {
+        'mini': dict(embed_dims=48, depth=4, num_heads=2),
+        'base': dict(embed_dims=768, depth=12, num_heads=12),
+        'large': dict(embed_dims=1024, depth=24, num_heads=16),
+    }
+
+    def __init__(self,
+                 arch: Union[str, dict] = 'base',
+                 img_size: int = 128,
+                 patch_size: int = 8,
+                 t_patch_size: int = 3,
+                 in_channels: int = 12,
+                 bands: Optional[Sequence[str]] = None,
+                 out_type: str = 'featmap',
+                 out_indices: Optional[Sequence[int]] = None,
+                 mlp_ratio: float = 4.,
+                 drop_path_rate: float = 0.,
+                 frozen_stages: int = 0,
+                 with_cp: bool = False,
+                 init_cfg: Optional[Union[dict, list]] = None):
+        super().__init__(init_cfg=init_cfg)
+        if isinstance(arch, str):
+            if arch not in self.arch_settings:
+                raise ValueError(f'SpectralViT arch {arch!r} is not one of '
+                                 f'{sorted(self.arch_settings)}')
+            arch = self.arch_settings[arch]
+        if in_channels % t_patch_size:
+            raise ValueError(f'in_channels={in_channels} is not a multiple '
+                             f'of t_patch_size={t_patch_size}')
+        if bands is None and in_channels == len(SENTINEL2_12):
+            bands = SENTINEL2_12
+        if bands is not None and len(bands) != in_channels:
+            raise ValueError(f'bands {tuple(bands)} name {len(bands)} bands '
+                             f'but in_channels={in_channels}')
+        if out_type not in ('featmap', 'raw'):
+            raise ValueError(f'out_type must be "featmap" or "raw", got '
+                             f'{out_type!r}')
+        if patch_size not in (4, 8, 16, 32):
+            raise ValueError(f'patch_size must be 4, 8, 16 or 32, got '
+                             f'{patch_size}')
+        dim, depth = arch['embed_dims'], arch['depth']
+        if out_indices is None:
+            out_indices = (depth // 3 - 1, depth // 2 - 1,
+                           depth * 3 // 4 - 1, depth - 1)
+        if out_type == 'featmap' and (len(out_indices) != 4 or not all(
+                0 <= i < depth for i in out_indices)):
+            raise ValueError(f'out_indices must name 4 of the {depth} '
+                             f'blocks, got {tuple(out_indices)}')
+        self.embed_dims, self.depth = dim, depth
+        self.patch_size, self.t_patch_size = patch_size, t_patch_size
+        self.in_channels = in_channels
+        self.bands = tuple(bands) if bands is not None else None
+        self.groups = in_channels // t_patch_size
+        self.grid = (img_size // patch_size, img_size // patch_size)
+        self.out_type, self.out_indices = out_type, tuple(out_indices)
+        self.frozen_stages, self.with_cp = frozen_stages, with_cp
+        self.pretrained_report: Optional[LoadReport] = None
+
+        self.patch_embed = nn.Module()
+        self.patch_embed.proj = nn.Conv3d(
+            1, dim, (t_patch_size, patch_size, patch_size),
+            (t_patch_size, patch_size, patch_size))
+        self.pos_embed_spatial = nn.Parameter(
+            torch.zeros(1, self.grid[0] * self.grid[1], dim))
+        self.pos_embed_temporal = nn.Parameter(
+            torch.zeros(1, self.groups, dim))
+        rates = torch.linspace(0, drop_path_rate, depth).tolist()
+        self.blocks = nn.ModuleList([
+            SpectralBlock(dim, arch['num_heads'], mlp_ratio, rates[i])
+            for i in range(depth)
+        ])
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
+        if out_type == 'featmap':
+            self.spectral_fuse = nn.Parameter(
+                torch.full((self.groups, ), 1. / self.groups))
+            for level, stride in enumerate((4, 8, 16, 32), start=1):
+                self.add_module(f'fpn{level}',
+                                _pyramid_level(dim, patch_size / stride))
+        self._freeze_stages()
+
+    def init_weights(self):
+        """Load ``init_cfg`` Pretrained weights (with a report), else the
+        MAE init (trunc normal 0.02)."""
+        pretrained = pretrained_init_cfg(self.init_cfg)
+        if pretrained is not None:
+            self.pretrained_report = load_pretrained(
+                self, pretrained, convert_spectralgpt,
+                self._adapt_pretrained)
+            self._is_init = True
+            return
+        trunc_normal_(self.pos_embed_spatial, std=.02)
+        trunc_normal_(self.pos_embed_temporal, std=.02)
+        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                trunc_normal_(m.weight, std=.02)
+                if m.bias is not None:
+                    nn.init.constant_(m.bias, 0)
+        super().init_weights()
+
+    def _adapt_pretrained(self, state_dict: dict, report: LoadReport,
+                          init_cfg: dict) -> dict:
+        """Resize spatial and spectral position embeddings to this model."""
+        pos = state_dict.get('pos_embed_spatial')
+        if pos is not None and pos.shape != self.pos_embed_spatial.shape:
+            side = math.isqrt(pos.shape[1])
+            state_dict['pos_embed_spatial'] = resize_pos_embed(
+                pos, (side, side), self.grid, 0)
+            report.resized.append(('pos_embed_spatial', pos.shape,
+                                   self.pos_embed_spatial.shape))
+        pos = state_dict.get('pos_embed_temporal')
+        if pos is not None and pos.shape != self.pos_embed_temporal.shape:
+            if self.bands is None:
+                raise ValueError(
+                    f'pos_embed_temporal of {init_cfg["checkpoint"]} is for '
+                    f'{pos.shape[1]} spectral groups, this model has '
+                    f'{self.groups}; name the input bands with bands=(...) '
+                    f'to accept a resized spectral embedding')
+            state_dict['pos_embed_temporal'] = F.interpolate(
+                pos.transpose(1, 2), size=self.groups, mode='linear',
+                align_corners=True).transpose(1, 2)
+            report.resized.append(('pos_embed_temporal', pos.shape,
+                                   self.pos_embed_temporal.shape))
+            report.notes.append(
+                f'bands: {self.in_channels} input bands {self.bands} in '
+                f'{self.groups} spectral groups; the checkpoint had '
+                f'{pos.shape[1]} groups, its spectral position embedding '
+                f'was interpolated')
+        return state_dict
+
+    def forward(self, x: torch.Tensor):
+        if x.dim() != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(
+                f'SpectralViT expects (B, {self.in_channels}, H, W) input '
+                f'(bands {self.bands}), got shape {tuple(x.shape)}')
+        B, _, H, W = x.shape
+        if H % self.patch_size or W % self.patch_size:
+            raise ValueError(f'input size {H}x{W} is not a multiple of the '
+                             f'patch size {self.patch_size}')
+        x = self.patch_embed.proj(x.unsqueeze(1))  # (B, C, T, h, w)
+        grid = x.shape[3:]
+        x = x.flatten(3).permute(0, 2, 3, 1)  # (B, T, h*w, C)
+        T, L = x.shape[1], x.shape[2]
+        pos = resize_pos_embed(self.pos_embed_spatial, self.grid, grid, 0)
+        x = x + pos.unsqueeze(1) + self.pos_embed_temporal.unsqueeze(2)
+        x = x.reshape(B, T * L, -1)  # (B, T*h*w, C), spectral-group major
+        maps = []
+        for i, block in enumerate(self.blocks):
+            x = cp.checkpoint(block, x, use_reentrant=False) \
+                if self.with_cp and x.requires_grad else block(x)
+            if self.out_type == 'featmap' and i in self.out_indices:
+                fused = torch.einsum('btlc,t->blc', x.view(B, T, L, -1),
+                                     self.spectral_fuse)  # (B, h*w, C)
+                maps.append(fused.transpose(1, 2).reshape(B, -1, *grid))
+        if self.out_type == 'raw':
+            return (self.norm(x), )
+        return tuple(
+            getattr(self, f'fpn{level}')(m)
+            for level, m in enumerate(maps, start=1))
+
+    def _freeze_stages(self):
+        if self.frozen_stages == 0:
+            return
+        self.pos_embed_spatial.requires_grad = False
+        self.pos_embed_temporal.requires_grad = False
+        for m in [self.patch_embed] + list(self.blocks[:self.frozen_stages]):
+            m.eval()
+            for param in m.parameters():
+                param.requires_grad = False
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self._freeze_stages()
+        return self
+
+    def get_layer_depth(self,
+                        param_name: str,
+                        prefix: str = '',
+                        decay_type: str = 'layer_wise') -> Tuple[int, int]:
+        """Embeddings 0, block ``i`` is ``i + 1``, the rest the top layer.
+
+        Returns:
+            ``(layer_id, num_layers)`` with ``num_layers = depth + 2``.
+        """
+        if decay_type != 'layer_wise':
+            raise ValueError(f'SpectralViT supports decay_type "layer_wise" '
+                             f'only, got {decay_type!r}')
+        num_layers = self.depth + 2
+        if not param_name.startswith(prefix):
+            return num_layers - 1, num_layers
+        name = param_name[len(prefix):]
+        if name.startswith(('patch_embed.', 'pos_embed')):
+            return 0, num_layers
+        if name.startswith('blocks.'):
+            return int(name.split('.')[1]) + 1, num_layers
+        return num_layers - 1, num_layers
