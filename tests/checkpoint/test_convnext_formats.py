@@ -1,14 +1,10 @@
 """ConvNeXt checkpoints load as released, with identical outputs."""
-import subprocess
-import sys
-
 import pytest
 import torch
 from mmpretrain.models.backbones import ConvNeXt as MMPretrainConvNeXt
 
 from rsfm.models.backbones import ConvNeXt
 from rsfm.models.backbones.convnext import convert_convnext
-from tests.conftest import REPO
 
 ATTO = dict(depths=[2, 2, 6, 2], dims=[40, 80, 160, 320])
 
@@ -174,20 +170,3 @@ def test_pretrained_weights_reach_a_detector_config(tmp_path):
     assert detector.backbone.pretrained_report.match_ratio > 0.99
     torch.testing.assert_close(detector.backbone.stages[2][5].pwconv2.weight,
                                src.stages[2][5].pwconv2.weight)
-
-
-def test_converter_cli(tmp_path):
-    src = _random(ConvNeXt('atto', out_norms=False))
-    torch.save({'module': {f'sparse_encoder.sp_cnn.{k}': v
-                           for k, v in src.state_dict().items()}},
-               tmp_path / 'pcfm.pth')
-    dst = tmp_path / 'converted.pth'
-    cmd = [sys.executable, 'tools/model_converters/convnext.py',
-           str(tmp_path / 'pcfm.pth'), str(dst)]
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    assert 'SMLFR pretraining' in proc.stdout + proc.stderr
-    converted = torch.load(dst, weights_only=True)['state_dict']
-    assert set(converted) == set(src.state_dict())
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
-    assert proc.returncode != 0 and 'exists' in proc.stderr

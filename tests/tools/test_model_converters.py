@@ -1,0 +1,73 @@
+"""tools/model_converters/*.py on each paper's checkpoint layout."""
+import argparse
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from rsfm.models.backbones import (ConvNeXt, ResNet, SpectralViT,
+                                   SwinTransformer)
+from tests.conftest import REPO
+
+
+def _smlfr():
+    model = ConvNeXt('atto', out_norms=False)
+    return model, {'module': {f'sparse_encoder.sp_cnn.{k}': v
+                              for k, v in model.state_dict().items()},
+                   'arch': 'convnext_atto', 'epoch': 1}
+
+
+def _cmid_resnet():
+    model = ResNet(arch='tiny')
+    sd = {f'online_encoder.model.{k}': v
+          for k, v in model.state_dict().items()}
+    sd.update({f'branch_encoder.{k}': v
+               for k, v in model.state_dict().items()})
+    return model, {'model': sd, 'epoch': 200}
+
+
+def _gfm():
+    model = SwinTransformer('mini', window_size=6, out_norms=False)
+    return model, {'model': {f'encoder.{k}': v
+                             for k, v in model.state_dict().items()}}
+
+
+def _gersp():
+    model = ResNet(arch='tiny')
+    return model, {'state_dict': {f'backbone.{k}': v
+                                  for k, v in model.state_dict().items()}}
+
+
+def _spectralgpt():
+    model = SpectralViT('mini', img_size=32, out_type='raw')
+    sd = dict(model.state_dict())
+    sd['decoder_pred.weight'] = torch.zeros(4, 4)
+    return model, {'model': sd, 'args': argparse.Namespace(lr=1.)}
+
+
+@pytest.mark.parametrize('script,make,arch', [
+    ('smlfr', _smlfr, None),
+    ('cmid', _cmid_resnet, 'resnet'),
+    ('gfm', _gfm, None),
+    ('gersp', _gersp, None),
+    ('spectralgpt', _spectralgpt, None),
+])
+def test_converter(script, make, arch, tmp_path):
+    model, checkpoint = make()
+    src, dst = tmp_path / 'src.pth', tmp_path / 'dst.pth'
+    torch.save(checkpoint, src)
+    cmd = [sys.executable, f'tools/model_converters/{script}.py', str(src),
+           str(dst)] + (['--arch', arch] if arch else [])
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert 'wrote' in proc.stdout + proc.stderr
+    converted = torch.load(dst, weights_only=True)
+    keys = set(converted['state_dict'])
+    assert set(model.state_dict()) <= keys
+    assert converted['meta']['source'] == 'src.pth'
+    for key, value in model.state_dict().items():
+        torch.testing.assert_close(converted['state_dict'][key], value)
+    # never overwrite
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode != 0 and 'exists' in proc.stderr
