@@ -6,7 +6,8 @@
 Each pair gets the same input on the same device in one run; runs of the two
 models are interleaved so that drift of the machine affects both. timm
 models are built with ``features_only=True`` for the four stage outputs
-(rsfm adds its per-stage output norms on top). Reported: median ms per
+(rsfm adds its per-stage output norms on top); ViTs are compared on their
+final-norm tokens. SpectralViT has no timm counterpart. Reported: median ms per
 iteration and the rsfm/timm ratio (< 1: rsfm is faster).
 """
 import argparse
@@ -16,14 +17,37 @@ import time
 
 import torch
 
-from rsfm.models.backbones import ConvNeXt, ResNet, SwinTransformer
+from rsfm.models.backbones import (ConvNeXt, ResNet, SwinTransformer,
+                                   VisionTransformer)
 
-#: (name, rsfm constructor, timm model name)
+
+class _TimmTokens(torch.nn.Module):
+    """timm ViT's final-norm tokens, as rsfm's ``out_type='raw'``."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return (self.model.forward_features(x), )
+
+
+def _timm(name, features=True):
+    import timm
+    if features:
+        return timm.create_model(name, pretrained=False, features_only=True)
+    return _TimmTokens(timm.create_model(name, pretrained=False,
+                                         num_classes=0))
+
+
+#: (name, rsfm constructor, timm model name, timm constructor)
 PAIRS = (
-    ('ConvNeXt-T', lambda: ConvNeXt('tiny'), 'convnext_tiny'),
-    ('ResNet-50', lambda: ResNet(depth=50), 'resnet50'),
+    ('ConvNeXt-T', lambda: ConvNeXt('tiny'), 'convnext_tiny', _timm),
+    ('ResNet-50', lambda: ResNet(depth=50), 'resnet50', _timm),
     ('Swin-T (window 7)', lambda: SwinTransformer('tiny'),
-     'swin_tiny_patch4_window7_224'),
+     'swin_tiny_patch4_window7_224', _timm),
+    ('ViT-S/16 (tokens)', lambda: VisionTransformer('small', out_type='raw'),
+     'vit_small_patch16_224', lambda n: _timm(n, features=False)),
 )
 
 
@@ -37,15 +61,13 @@ def _step(model, x, device):
 
 
 def benchmark(batch, size, iters, warmup, device, names=None):
-    import timm
     rows = []
-    for name, build, timm_name in PAIRS:
+    for name, build, timm_name, build_timm in PAIRS:
         if names and name.split(' ')[0] not in names:
             continue
         torch.manual_seed(0)
         ours = build().to(device).train()
-        theirs = timm.create_model(timm_name, pretrained=False,
-                                   features_only=True).to(device).train()
+        theirs = build_timm(timm_name).to(device).train()
         x = torch.randn(batch, 3, size, size, device=device)
         for _ in range(warmup):
             _step(ours, x, device)
