@@ -15,6 +15,7 @@ through :func:`load_pretrained`:
    is an error, not a warning.
 """
 import argparse
+import collections
 import os.path as osp
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
@@ -26,10 +27,12 @@ from mmengine.logging import print_log
 #: keys that wrap a state dict in released checkpoints, in search order
 WRAPPER_KEYS = ('state_dict', 'model', 'module', 'teacher', 'student')
 
-#: classes a weight file may hold besides tensors and containers: they only
-#: carry attributes and run no code when unpickled. MAE-style trainers
-#: (SpectralGPT) store their ``args`` as an ``argparse.Namespace``.
-SAFE_GLOBALS = (argparse.Namespace, )
+#: classes a weight file may hold besides tensors and containers, read
+#: without running code: MAE-style trainers (SpectralGPT) store ``args`` as an
+#: ``argparse.Namespace``; Swin/SimMIM trainers (GFM) store their yacs
+#: ``config``, read here as a plain ``OrderedDict`` (yacs is not imported).
+SAFE_GLOBALS = (argparse.Namespace,
+                (collections.OrderedDict, 'yacs.config.CfgNode'))
 
 #: init_cfg keys that rsfm's loader understands
 PRETRAINED_KEYS = ('type', 'checkpoint', 'prefix', 'map_location',

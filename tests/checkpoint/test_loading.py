@@ -78,3 +78,27 @@ def test_load_weights_accepts_namespace_args_only(tmp_path):
 
 class _Code:
     pass
+
+
+def test_load_weights_reads_yacs_config_without_yacs(tmp_path):
+    """GFM stores its yacs CfgNode; it is read as a plain OrderedDict."""
+    import subprocess
+    import sys
+    pkg = tmp_path / 'fake' / 'yacs'
+    pkg.mkdir(parents=True)
+    (pkg / '__init__.py').write_text('')
+    (pkg / 'config.py').write_text(
+        'class CfgNode(dict):\n'
+        '    def __init__(self, d=None):\n'
+        '        super().__init__(d or {})\n'
+        '        self.__dict__["_immutable"] = False\n')
+    path = tmp_path / 'gfm.pth'
+    code = ('import torch; from yacs.config import CfgNode as C; '
+            'torch.save({"model": {"encoder.w": torch.zeros(1)}, "config": '
+            'C({"DATA": C({"IMG_SIZE": 192})})}, ' + repr(str(path)) + ')')
+    subprocess.run([sys.executable, '-c', code], check=True,
+                   env={'PYTHONPATH': str(tmp_path / 'fake'),
+                        'PATH': '/usr/bin:/bin'})
+    ckpt = load_weights(str(path))
+    assert ckpt['config'] == {'DATA': {'IMG_SIZE': 192}}
+    assert type(ckpt['config']).__name__ == 'OrderedDict'

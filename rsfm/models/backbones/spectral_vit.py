@@ -114,7 +114,8 @@ class SpectralViT(BaseModule):
     ``(B, 768, 16, 16)``, ``(B, 768, 8, 8)``, ``(B, 768, 4, 4)``.
 
     Args:
-        arch: ``'mini'`` (tests), ``'base'``, ``'large'`` or a dict with
+        arch: ``'mini'`` (tests), ``'tiny'``, ``'small'``, ``'base'``
+            (SpectralGPT), ``'large'`` or a dict with
             ``embed_dims``, ``depth``, ``num_heads``.
         img_size: Size the spatial position embedding is made for; other
             sizes are served by resizing it on the fly.
@@ -136,6 +137,8 @@ class SpectralViT(BaseModule):
 
     arch_settings = {
         'mini': dict(embed_dims=48, depth=4, num_heads=2),
+        'tiny': dict(embed_dims=192, depth=12, num_heads=3),
+        'small': dict(embed_dims=384, depth=12, num_heads=6),
         'base': dict(embed_dims=768, depth=12, num_heads=12),
         'large': dict(embed_dims=1024, depth=24, num_heads=16),
     }
