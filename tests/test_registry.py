@@ -6,17 +6,28 @@ import pytest
 import torch
 from mmengine.registry import MODELS, init_default_scope
 
-from rsfm.models.backbones import ConvNeXt
 from tests.conftest import REPO
 
 
+BACKBONES = [
+    dict(type='rsfm.ConvNeXt', arch='atto'),
+    dict(type='rsfm.ResNet', arch='tiny'),
+    dict(type='rsfm.SwinTransformer', arch='mini', window_size=4),
+    dict(type='rsfm.VisionTransformer', arch='mini', img_size=32),
+    dict(type='rsfm.SpectralViT', arch='mini', img_size=32, in_channels=6,
+         bands=('B02', 'B03', 'B04', 'B08', 'B11', 'B12')),
+]
+
+
 @pytest.mark.parametrize('scope', ['mmdet', 'mmrotate', 'mmseg', 'mmpretrain'])
-def test_convnext_builds_from_host_scope(scope):
+@pytest.mark.parametrize('cfg', BACKBONES, ids=lambda c: c['type'])
+def test_backbone_builds_from_host_scope(scope, cfg):
     init_default_scope(scope)
-    model = MODELS.build(dict(type='rsfm.ConvNeXt', arch='atto',
-                              in_channels=4))
-    assert isinstance(model, ConvNeXt)
-    assert model(torch.randn(1, 4, 32, 32))[0].shape == (1, 40, 8, 8)
+    model = MODELS.build(dict(cfg, in_channels=cfg.get('in_channels', 4))
+                         if 'bands' not in cfg else dict(cfg))
+    assert type(model).__name__ == cfg['type'][len('rsfm.'):]
+    outs = model.eval()(torch.randn(1, model.in_channels, 32, 32))
+    assert len(outs) == 4 and all(o.dim() == 4 for o in outs)
 
 
 def test_registry_nodes_are_children_of_mmengine_roots():

@@ -16,13 +16,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torch.utils.checkpoint as cp
 from mmcv.cnn.bricks import DropPath
-from mmengine.model import BaseModule
-from mmengine.model.weight_init import trunc_normal_
 
-from rsfm.checkpoint import (LoadReport, load_pretrained, pretrained_init_cfg,
-                             strip_to_sentinel)
+from rsfm.checkpoint import strip_to_sentinel
 from rsfm.registry import MODELS
-from ..utils.band_adaptation import RGB, adapt_input_bands
+from .base_backbone import BaseBackbone, freeze
 
 #: first-layer key of each supported layout, used to find the key prefix
 _SENTINELS = ('downsample_layers.0.0.weight', 'stem.0.weight')
@@ -140,7 +137,7 @@ class ConvNeXtBlock(nn.Module):
 
 
 @MODELS.register_module()
-class ConvNeXt(BaseModule):
+class ConvNeXt(BaseBackbone):
     """ConvNeXt backbone for dense prediction and pretraining.
 
     Shapes for a ``(B, in_channels, 224, 224)`` input and ``arch='base'``:
@@ -173,6 +170,8 @@ class ConvNeXt(BaseModule):
             checkpoints) and ``min_match``.
     """
 
+    convert_checkpoint = staticmethod(convert_convnext)
+    first_layer = 'downsample_layers.0.0.weight'
     arch_settings: Dict[str, Dict[str, Sequence[int]]] = {
         'atto': dict(depths=[2, 2, 6, 2], dims=[40, 80, 160, 320]),
         'tiny': dict(depths=[3, 3, 9, 3], dims=[96, 192, 384, 768]),
@@ -193,25 +192,13 @@ class ConvNeXt(BaseModule):
                  with_cp: bool = False,
                  bands: Optional[Sequence[str]] = None,
                  init_cfg: Optional[Union[dict, list]] = None):
-        super().__init__(init_cfg=init_cfg)
-        if isinstance(arch, str):
-            if arch not in self.arch_settings:
-                raise ValueError(
-                    f'ConvNeXt arch {arch!r} is not one of '
-                    f'{sorted(self.arch_settings)}; pass a known name or a '
-                    f'dict(depths=[...], dims=[...])')
-            arch = self.arch_settings[arch]
-        elif not (isinstance(arch, dict) and {'depths', 'dims'} <= set(arch)):
-            raise ValueError(
-                f'ConvNeXt arch must be a name or a dict with keys "depths" '
-                f'and "dims", got {arch!r}')
+        super().__init__(in_channels, bands, init_cfg)
+        arch = self.parse_arch(arch, ('depths', 'dims'))
         self.depths = list(arch['depths'])
         self.dims = list(arch['dims'])
         if len(self.depths) != len(self.dims):
             raise ValueError(f'ConvNeXt arch has {len(self.depths)} depths '
                              f'but {len(self.dims)} dims')
-        if in_channels < 1:
-            raise ValueError(f'in_channels must be >= 1, got {in_channels}')
         num_stages = len(self.depths)
         out_indices = [i + num_stages if i < 0 else i for i in out_indices]
         for i in out_indices:
@@ -221,12 +208,6 @@ class ConvNeXt(BaseModule):
         if not 0 <= frozen_stages <= num_stages:
             raise ValueError(f'frozen_stages must be in [0, {num_stages}], '
                              f'got {frozen_stages}')
-        if bands is not None and len(bands) != in_channels:
-            raise ValueError(f'bands {tuple(bands)} name {len(bands)} bands '
-                             f'but in_channels={in_channels}')
-        self.in_channels = in_channels
-        self.bands = tuple(bands) if bands is not None else None
-        self.pretrained_report: Optional[LoadReport] = None
         self.out_indices = tuple(out_indices)
         self.out_norms = out_norms
         self.frozen_stages = frozen_stages
@@ -261,49 +242,12 @@ class ConvNeXt(BaseModule):
 
         self._freeze_stages()
 
-    def init_weights(self):
-        """Load ``init_cfg`` Pretrained weights (with a report), else the
-        official init (trunc normal 0.02, zero bias)."""
-        pretrained = pretrained_init_cfg(self.init_cfg)
-        if pretrained is not None:
-            self.pretrained_report = load_pretrained(
-                self, pretrained, convert_convnext, self._adapt_pretrained)
-            self._is_init = True
-            return
-        for m in self.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                trunc_normal_(m.weight, std=.02)
-                if m.bias is not None:
-                    nn.init.constant_(m.bias, 0)
-        super().init_weights()
-
-    def _adapt_pretrained(self, state_dict: dict, report: LoadReport,
-                          init_cfg: dict) -> dict:
-        """Fit the stem to this model's bands (explicitly, see ``bands``)."""
-        key = 'downsample_layers.0.0.weight'
-        weight = state_dict.get(key)
-        if weight is None:
-            return state_dict
-        ckpt_bands = init_cfg.get('checkpoint_bands') or \
-            (RGB if weight.shape[1] == 3 else None)
-        if self.bands is None and weight.shape[1] != self.in_channels:
-            raise ValueError(
-                f'{key} of {init_cfg["checkpoint"]} takes {weight.shape[1]} '
-                f'bands {tuple(ckpt_bands) if ckpt_bands else ""} but '
-                f'in_channels={self.in_channels}; name the input bands, e.g. '
-                f'ConvNeXt(in_channels={self.in_channels}, bands=(...)), to '
-                f'select or add bands')
-        state_dict[key], note = adapt_input_bands(
-            weight, ckpt_bands, self.bands, key)
-        if note:
-            report.notes.append(note)
-        return state_dict
+    def init_default_weights(self):
+        """Official init: trunc normal 0.02, zero bias."""
+        self.trunc_normal_init((nn.Conv2d, nn.Linear))
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        if x.dim() != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(
-                f'ConvNeXt expects (B, {self.in_channels}, H, W) input, got '
-                f'shape {tuple(x.shape)}')
+        self.check_input(x)
         outs = []
         for i, (down, stage) in enumerate(
                 zip(self.downsample_layers, self.stages)):
@@ -318,15 +262,7 @@ class ConvNeXt(BaseModule):
             modules = [self.downsample_layers[i], self.stages[i]]
             if self.out_norms and i in self.out_indices:
                 modules.append(getattr(self, f'norm{i}'))
-            for m in modules:
-                m.eval()
-                for param in m.parameters():
-                    param.requires_grad = False
-
-    def train(self, mode: bool = True):
-        super().train(mode)
-        self._freeze_stages()
-        return self
+            freeze(modules)
 
     def get_layer_depth(self,
                         param_name: str,
@@ -356,9 +292,7 @@ class ConvNeXt(BaseModule):
             ``(layer_id, num_layers)``; the decay scale of a parameter is
             ``rate ** (num_layers - layer_id - 1)``.
         """
-        if decay_type not in ('layer_wise', 'stage_wise'):
-            raise ValueError(f'decay_type must be "layer_wise" or '
-                             f'"stage_wise", got {decay_type!r}')
+        self.check_decay_type(decay_type)
         max_layer_id = 12 if self.depths[-2] > 9 else 6
         num_layers = max_layer_id + 2
         if not param_name.startswith(prefix):

@@ -13,12 +13,10 @@ import torch
 import torch.nn as nn
 import torch.utils.checkpoint as cp
 from mmcv.cnn.bricks import DropPath
-from mmengine.model import BaseModule
 
-from rsfm.checkpoint import (LoadReport, choose_prefix, load_pretrained,
-                             pretrained_init_cfg)
+from rsfm.checkpoint import choose_prefix
 from rsfm.registry import MODELS
-from ..utils.band_adaptation import RGB, adapt_input_bands
+from .base_backbone import BaseBackbone, freeze
 
 
 def convert_resnet(state_dict: Dict[str, torch.Tensor]
@@ -103,7 +101,7 @@ class Bottleneck(BasicBlock):
 
 
 @MODELS.register_module()
-class ResNet(BaseModule):
+class ResNet(BaseBackbone):
     """ResNet backbone (torchvision layout) for dense prediction.
 
     Shapes for a ``(B, in_channels, 224, 224)`` input and ``depth=50``:
@@ -130,6 +128,8 @@ class ResNet(BaseModule):
             torchvision, timm, mmdet/mmpretrain, CMID and GeRSP ResNets.
     """
 
+    convert_checkpoint = staticmethod(convert_resnet)
+    first_layer = 'conv1.weight'
     arch_settings = {
         18: dict(block='basic', blocks=[2, 2, 2, 2]),
         34: dict(block='basic', blocks=[3, 4, 6, 3]),
@@ -150,7 +150,7 @@ class ResNet(BaseModule):
                  with_cp: bool = False,
                  bands: Optional[Sequence[str]] = None,
                  init_cfg: Optional[Union[dict, list]] = None):
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_channels, bands, init_cfg)
         key = depth if arch is None else arch
         if isinstance(key, dict):
             setting = key
@@ -173,18 +173,12 @@ class ResNet(BaseModule):
         if not -1 <= frozen_stages <= 4:
             raise ValueError(f'frozen_stages must be in [-1, 4], got '
                              f'{frozen_stages}')
-        if bands is not None and len(bands) != in_channels:
-            raise ValueError(f'bands {tuple(bands)} name {len(bands)} bands '
-                             f'but in_channels={in_channels}')
         self.blocks = list(setting['blocks'])
         width = setting.get('width', 64)
-        self.in_channels = in_channels
-        self.bands = tuple(bands) if bands is not None else None
         self.out_indices = tuple(out_indices)
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
         self.with_cp = with_cp
-        self.pretrained_report: Optional[LoadReport] = None
 
         self.conv1 = nn.Conv2d(in_channels, width, 7, 2, 3, bias=False)
         self.bn1 = nn.BatchNorm2d(width)
@@ -212,15 +206,9 @@ class ResNet(BaseModule):
             self.out_channels.append(inplanes)
         self._freeze_stages()
 
-    def init_weights(self):
-        """Load ``init_cfg`` Pretrained weights (with a report), else
-        torchvision's init (Kaiming normal fan-out, BN 1/0)."""
-        pretrained = pretrained_init_cfg(self.init_cfg)
-        if pretrained is not None:
-            self.pretrained_report = load_pretrained(
-                self, pretrained, convert_resnet, self._adapt_pretrained)
-            self._is_init = True
-            return
+    def init_default_weights(self):
+        """torchvision's init: Kaiming normal (fan-out), BN weight 1, bias
+        0."""
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode='fan_out',
@@ -228,32 +216,9 @@ class ResNet(BaseModule):
             elif isinstance(m, nn.BatchNorm2d):
                 nn.init.constant_(m.weight, 1)
                 nn.init.constant_(m.bias, 0)
-        super().init_weights()
-
-    def _adapt_pretrained(self, state_dict: dict, report: LoadReport,
-                          init_cfg: dict) -> dict:
-        weight = state_dict.get('conv1.weight')
-        if weight is None:
-            return state_dict
-        ckpt_bands = init_cfg.get('checkpoint_bands') or \
-            (RGB if weight.shape[1] == 3 else None)
-        if self.bands is None and weight.shape[1] != self.in_channels:
-            raise ValueError(
-                f'conv1.weight of {init_cfg["checkpoint"]} takes '
-                f'{weight.shape[1]} bands but in_channels={self.in_channels};'
-                f' name the input bands, e.g. ResNet(in_channels='
-                f'{self.in_channels}, bands=(...)), to select or add bands')
-        state_dict['conv1.weight'], note = adapt_input_bands(
-            weight, ckpt_bands, self.bands, 'conv1.weight')
-        if note:
-            report.notes.append(note)
-        return state_dict
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        if x.dim() != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(
-                f'ResNet expects (B, {self.in_channels}, H, W) input, got '
-                f'shape {tuple(x.shape)}')
+        self.check_input(x)
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))  # (B, w, H/4,.)
         outs = []
         for i in range(4):
@@ -268,17 +233,12 @@ class ResNet(BaseModule):
     def _freeze_stages(self):
         if self.frozen_stages < 0:
             return
-        modules = [self.conv1, self.bn1] + [
+        freeze([self.conv1, self.bn1] + [
             getattr(self, f'layer{i + 1}') for i in range(self.frozen_stages)
-        ]
-        for m in modules:
-            m.eval()
-            for param in m.parameters():
-                param.requires_grad = False
+        ])
 
     def train(self, mode: bool = True):
         super().train(mode)
-        self._freeze_stages()
         if mode and self.norm_eval:
             for m in self.modules():
                 if isinstance(m, nn.modules.batchnorm._BatchNorm):
@@ -298,9 +258,7 @@ class ResNet(BaseModule):
         Returns:
             ``(layer_id, num_layers)``.
         """
-        if decay_type not in ('layer_wise', 'stage_wise'):
-            raise ValueError(f'decay_type must be "layer_wise" or '
-                             f'"stage_wise", got {decay_type!r}')
+        self.check_decay_type(decay_type)
         num_layers = (sum(self.blocks) if decay_type == 'layer_wise' else 4) \
             + 2
         if not param_name.startswith(prefix):

@@ -18,13 +18,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torch.utils.checkpoint as cp
 from mmcv.cnn.bricks import DropPath
-from mmengine.model import BaseModule
 from mmengine.model.weight_init import trunc_normal_
 
-from rsfm.checkpoint import (LoadReport, choose_prefix, load_pretrained,
-                             pretrained_init_cfg)
+from rsfm.checkpoint import LoadReport, choose_prefix
 from rsfm.registry import MODELS
-from .vit import _pyramid_level, resize_pos_embed
+from .base_backbone import BaseBackbone, freeze
+from .vit import (VisionTransformer, _pyramid_level, check_pyramid_args,
+                  resize_pos_embed)
 
 #: the 12 Sentinel-2 L2A bands of BigEarthNet that SpectralGPT is trained on
 SENTINEL2_12 = ('B01', 'B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08',
@@ -101,7 +101,7 @@ class SpectralBlock(nn.Module):
 
 
 @MODELS.register_module()
-class SpectralViT(BaseModule):
+class SpectralViT(BaseBackbone):
     """SpectralGPT's encoder, with multi-scale outputs for dense heads.
 
     Shapes for a ``(B, 12, 128, 128)`` input, ``arch='base'``,
@@ -135,6 +135,7 @@ class SpectralViT(BaseModule):
             SpectralGPT / SpectralGPT+ checkpoints as released.
     """
 
+    convert_checkpoint = staticmethod(convert_spectralgpt)
     arch_settings = {
         'mini': dict(embed_dims=48, depth=4, num_heads=2),
         'tiny': dict(embed_dims=192, depth=12, num_heads=3),
@@ -157,43 +158,22 @@ class SpectralViT(BaseModule):
                  frozen_stages: int = 0,
                  with_cp: bool = False,
                  init_cfg: Optional[Union[dict, list]] = None):
-        super().__init__(init_cfg=init_cfg)
-        if isinstance(arch, str):
-            if arch not in self.arch_settings:
-                raise ValueError(f'SpectralViT arch {arch!r} is not one of '
-                                 f'{sorted(self.arch_settings)}')
-            arch = self.arch_settings[arch]
+        if bands is None and in_channels == len(SENTINEL2_12):
+            bands = SENTINEL2_12
+        super().__init__(in_channels, bands, init_cfg)
+        arch = self.parse_arch(arch, ('embed_dims', 'depth', 'num_heads'))
         if in_channels % t_patch_size:
             raise ValueError(f'in_channels={in_channels} is not a multiple '
                              f'of t_patch_size={t_patch_size}')
-        if bands is None and in_channels == len(SENTINEL2_12):
-            bands = SENTINEL2_12
-        if bands is not None and len(bands) != in_channels:
-            raise ValueError(f'bands {tuple(bands)} name {len(bands)} bands '
-                             f'but in_channels={in_channels}')
-        if out_type not in ('featmap', 'raw'):
-            raise ValueError(f'out_type must be "featmap" or "raw", got '
-                             f'{out_type!r}')
-        if patch_size not in (4, 8, 16, 32):
-            raise ValueError(f'patch_size must be 4, 8, 16 or 32, got '
-                             f'{patch_size}')
         dim, depth = arch['embed_dims'], arch['depth']
-        if out_indices is None:
-            out_indices = (depth // 3 - 1, depth // 2 - 1,
-                           depth * 3 // 4 - 1, depth - 1)
-        if out_type == 'featmap' and (len(out_indices) != 4 or not all(
-                0 <= i < depth for i in out_indices)):
-            raise ValueError(f'out_indices must name 4 of the {depth} '
-                             f'blocks, got {tuple(out_indices)}')
+        out_indices = check_pyramid_args(out_type, patch_size, depth,
+                                         out_indices)
         self.embed_dims, self.depth = dim, depth
         self.patch_size, self.t_patch_size = patch_size, t_patch_size
-        self.in_channels = in_channels
-        self.bands = tuple(bands) if bands is not None else None
         self.groups = in_channels // t_patch_size
         self.grid = (img_size // patch_size, img_size // patch_size)
         self.out_type, self.out_indices = out_type, tuple(out_indices)
         self.frozen_stages, self.with_cp = frozen_stages, with_cp
-        self.pretrained_report: Optional[LoadReport] = None
 
         self.patch_embed = nn.Module()
         self.patch_embed.proj = nn.Conv3d(
@@ -217,28 +197,17 @@ class SpectralViT(BaseModule):
                                 _pyramid_level(dim, patch_size / stride))
         self._freeze_stages()
 
-    def init_weights(self):
-        """Load ``init_cfg`` Pretrained weights (with a report), else the
-        MAE init (trunc normal 0.02)."""
-        pretrained = pretrained_init_cfg(self.init_cfg)
-        if pretrained is not None:
-            self.pretrained_report = load_pretrained(
-                self, pretrained, convert_spectralgpt,
-                self._adapt_pretrained)
-            self._is_init = True
-            return
+    def init_default_weights(self):
+        """MAE's init: trunc normal 0.02."""
         trunc_normal_(self.pos_embed_spatial, std=.02)
         trunc_normal_(self.pos_embed_temporal, std=.02)
-        for m in self.modules():
-            if isinstance(m, nn.Linear):
-                trunc_normal_(m.weight, std=.02)
-                if m.bias is not None:
-                    nn.init.constant_(m.bias, 0)
-        super().init_weights()
+        self.trunc_normal_init()
 
-    def _adapt_pretrained(self, state_dict: dict, report: LoadReport,
-                          init_cfg: dict) -> dict:
-        """Resize spatial and spectral position embeddings to this model."""
+    def adapt_pretrained(self, state_dict: dict, report: LoadReport,
+                         init_cfg: dict) -> dict:
+        """Resize spatial and spectral position embeddings to this model
+        (its 3D patch embedding takes one channel: bands are not adapted
+        there, but in the spectral embedding)."""
         pos = state_dict.get('pos_embed_spatial')
         if pos is not None and pos.shape != self.pos_embed_spatial.shape:
             side = math.isqrt(pos.shape[1])
@@ -267,10 +236,7 @@ class SpectralViT(BaseModule):
         return state_dict
 
     def forward(self, x: torch.Tensor):
-        if x.dim() != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(
-                f'SpectralViT expects (B, {self.in_channels}, H, W) input '
-                f'(bands {self.bands}), got shape {tuple(x.shape)}')
+        self.check_input(x)
         B, _, H, W = x.shape
         if H % self.patch_size or W % self.patch_size:
             raise ValueError(f'input size {H}x{W} is not a multiple of the '
@@ -301,34 +267,7 @@ class SpectralViT(BaseModule):
             return
         self.pos_embed_spatial.requires_grad = False
         self.pos_embed_temporal.requires_grad = False
-        for m in [self.patch_embed] + list(self.blocks[:self.frozen_stages]):
-            m.eval()
-            for param in m.parameters():
-                param.requires_grad = False
+        freeze([self.patch_embed] + list(self.blocks[:self.frozen_stages]))
 
-    def train(self, mode: bool = True):
-        super().train(mode)
-        self._freeze_stages()
-        return self
-
-    def get_layer_depth(self,
-                        param_name: str,
-                        prefix: str = '',
-                        decay_type: str = 'layer_wise') -> Tuple[int, int]:
-        """Embeddings 0, block ``i`` is ``i + 1``, the rest the top layer.
-
-        Returns:
-            ``(layer_id, num_layers)`` with ``num_layers = depth + 2``.
-        """
-        if decay_type != 'layer_wise':
-            raise ValueError(f'SpectralViT supports decay_type "layer_wise" '
-                             f'only, got {decay_type!r}')
-        num_layers = self.depth + 2
-        if not param_name.startswith(prefix):
-            return num_layers - 1, num_layers
-        name = param_name[len(prefix):]
-        if name.startswith(('patch_embed.', 'pos_embed')):
-            return 0, num_layers
-        if name.startswith('blocks.'):
-            return int(name.split('.')[1]) + 1, num_layers
-        return num_layers - 1, num_layers
+    #: embeddings 0, block ``i`` is ``i + 1``, the rest the top layer
+    get_layer_depth = VisionTransformer.get_layer_depth

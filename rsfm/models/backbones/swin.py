@@ -18,13 +18,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torch.utils.checkpoint as cp
 from mmcv.cnn.bricks import DropPath
-from mmengine.model import BaseModule
 from mmengine.model.weight_init import trunc_normal_
 
-from rsfm.checkpoint import (LoadReport, choose_prefix, load_pretrained,
-                             pretrained_init_cfg)
+from rsfm.checkpoint import LoadReport, choose_prefix
 from rsfm.registry import MODELS
-from ..utils.band_adaptation import RGB, adapt_input_bands
+from .base_backbone import BaseBackbone, freeze
 
 _MMCLS_NAMES = (
     (r'^patch_embed\.projection\.', 'patch_embed.proj.'),
@@ -287,7 +285,7 @@ class PatchEmbed(nn.Module):
 
 
 @MODELS.register_module()
-class SwinTransformer(BaseModule):
+class SwinTransformer(BaseBackbone):
     """Swin Transformer backbone (official layout) for dense prediction.
 
     Shapes for a ``(B, in_channels, 224, 224)`` input and ``arch='base'``:
@@ -321,6 +319,8 @@ class SwinTransformer(BaseModule):
             Microsoft/GFM, mmcls/mmpretrain (CMID) and timm Swin checkpoints.
     """
 
+    convert_checkpoint = staticmethod(convert_swin)
+    first_layer = 'patch_embed.proj.weight'
     arch_settings = {
         'mini': dict(embed_dims=32, depths=[1, 1, 2, 1],
                      num_heads=[1, 2, 4, 8]),
@@ -349,18 +349,8 @@ class SwinTransformer(BaseModule):
                  with_cp: bool = False,
                  bands: Optional[Sequence[str]] = None,
                  init_cfg: Optional[Union[dict, list]] = None):
-        super().__init__(init_cfg=init_cfg)
-        if isinstance(arch, str):
-            if arch not in self.arch_settings:
-                raise ValueError(f'SwinTransformer arch {arch!r} is not one '
-                                 f'of {sorted(self.arch_settings)}')
-            arch = self.arch_settings[arch]
-        missing = {'embed_dims', 'depths', 'num_heads'} - set(arch)
-        if missing:
-            raise ValueError(f'SwinTransformer arch dict lacks {missing}')
-        if bands is not None and len(bands) != in_channels:
-            raise ValueError(f'bands {tuple(bands)} name {len(bands)} bands '
-                             f'but in_channels={in_channels}')
+        super().__init__(in_channels, bands, init_cfg)
+        arch = self.parse_arch(arch, ('embed_dims', 'depths', 'num_heads'))
         depths, heads = list(arch['depths']), list(arch['num_heads'])
         num_stages = len(depths)
         for i in out_indices:
@@ -370,12 +360,9 @@ class SwinTransformer(BaseModule):
         if not 0 <= frozen_stages <= num_stages:
             raise ValueError(f'frozen_stages must be in [0, {num_stages}]')
         self.depths, self.window_size = depths, window_size
-        self.in_channels = in_channels
-        self.bands = tuple(bands) if bands is not None else None
         self.out_indices = tuple(out_indices)
         self.out_norms = out_norms
         self.frozen_stages = frozen_stages
-        self.pretrained_report: Optional[LoadReport] = None
         dim = arch['embed_dims']
         self.num_features = [dim * 2**i for i in range(num_stages)]
 
@@ -400,27 +387,16 @@ class SwinTransformer(BaseModule):
                                 nn.LayerNorm(self.num_features[i]))
         self._freeze_stages()
 
-    def init_weights(self):
-        """Load ``init_cfg`` Pretrained weights (with a report), else the
-        official init (trunc normal 0.02 Linear, LayerNorm 1/0)."""
-        pretrained = pretrained_init_cfg(self.init_cfg)
-        if pretrained is not None:
-            self.pretrained_report = load_pretrained(
-                self, pretrained, convert_swin, self._adapt_pretrained)
-            self._is_init = True
-            return
+    def init_default_weights(self):
+        """Official init: trunc normal 0.02 Linear, LayerNorm 1/0."""
+        self.trunc_normal_init()
         for m in self.modules():
-            if isinstance(m, nn.Linear):
-                trunc_normal_(m.weight, std=.02)
-                if m.bias is not None:
-                    nn.init.constant_(m.bias, 0)
-            elif isinstance(m, nn.LayerNorm):
+            if isinstance(m, nn.LayerNorm):
                 nn.init.constant_(m.weight, 1.0)
                 nn.init.constant_(m.bias, 0)
-        super().init_weights()
 
-    def _adapt_pretrained(self, state_dict: dict, report: LoadReport,
-                          init_cfg: dict) -> dict:
+    def adapt_pretrained(self, state_dict: dict, report: LoadReport,
+                         init_cfg: dict) -> dict:
         """Resize bias tables and position embeddings; adapt bands."""
         own = self.state_dict()
         for key, value in list(state_dict.items()):
@@ -440,29 +416,10 @@ class SwinTransformer(BaseModule):
                                  align_corners=False)
             state_dict[key] = grid.permute(0, 2, 3, 1).reshape(dst.shape)
             report.resized.append((key, src.shape, dst.shape))
-        key = 'patch_embed.proj.weight'
-        weight = state_dict.get(key)
-        if weight is not None:
-            ckpt_bands = init_cfg.get('checkpoint_bands') or \
-                (RGB if weight.shape[1] == 3 else None)
-            if self.bands is None and weight.shape[1] != self.in_channels:
-                raise ValueError(
-                    f'{key} of {init_cfg["checkpoint"]} takes '
-                    f'{weight.shape[1]} bands but in_channels='
-                    f'{self.in_channels}; name the input bands, e.g. '
-                    f'SwinTransformer(in_channels={self.in_channels}, '
-                    f'bands=(...)), to select or add bands')
-            state_dict[key], note = adapt_input_bands(
-                weight, ckpt_bands, self.bands, key)
-            if note:
-                report.notes.append(note)
-        return state_dict
+        return super().adapt_pretrained(state_dict, report, init_cfg)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        if x.dim() != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(
-                f'SwinTransformer expects (B, {self.in_channels}, H, W) '
-                f'input, got shape {tuple(x.shape)}')
+        self.check_input(x)
         x, H, W = self.patch_embed(x)  # (B, H/4 * W/4, C)
         if self.absolute_pos_embed is not None:
             num = self.absolute_pos_embed.shape[1]
@@ -488,17 +445,9 @@ class SwinTransformer(BaseModule):
         if self.out_norms:
             modules += [getattr(self, f'norm{i}') for i in self.out_indices
                         if i < self.frozen_stages]
-        for m in modules:
-            m.eval()
-            for param in m.parameters():
-                param.requires_grad = False
+        freeze(modules)
         if self.absolute_pos_embed is not None:
             self.absolute_pos_embed.requires_grad = False
-
-    def train(self, mode: bool = True):
-        super().train(mode)
-        self._freeze_stages()
-        return self
 
     def get_layer_depth(self,
                         param_name: str,
@@ -514,9 +463,7 @@ class SwinTransformer(BaseModule):
         Returns:
             ``(layer_id, num_layers)``.
         """
-        if decay_type not in ('layer_wise', 'stage_wise'):
-            raise ValueError(f'decay_type must be "layer_wise" or '
-                             f'"stage_wise", got {decay_type!r}')
+        self.check_decay_type(decay_type)
         num_layers = (sum(self.depths) if decay_type == 'layer_wise' else
                       len(self.depths)) + 2
         if not param_name.startswith(prefix):

@@ -18,13 +18,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torch.utils.checkpoint as cp
 from mmcv.cnn.bricks import DropPath
-from mmengine.model import BaseModule
 from mmengine.model.weight_init import trunc_normal_
 
-from rsfm.checkpoint import (LoadReport, choose_prefix, load_pretrained,
-                             pretrained_init_cfg)
+from rsfm.checkpoint import LoadReport, choose_prefix
 from rsfm.registry import MODELS
-from ..utils.band_adaptation import RGB, adapt_input_bands
+from .base_backbone import BaseBackbone, freeze
 from .convnext import LayerNorm2d
 
 _MMPRETRAIN_NAMES = (
@@ -120,6 +118,27 @@ class Block(nn.Module):
         return x + self.drop_path(self.mlp(self.norm2(x)))
 
 
+def check_pyramid_args(out_type: str, patch_size: int, depth: int,
+                       out_indices: Optional[Sequence[int]]) -> tuple:
+    """Validate the output arguments of a ViT; return its ``out_indices``
+    (default: the blocks at 1/3, 1/2, 3/4 and the end of the depth)."""
+    if out_type not in ('featmap', 'raw'):
+        raise ValueError(f'out_type must be "featmap" or "raw", got '
+                         f'{out_type!r}')
+    if patch_size not in (4, 8, 16, 32):
+        raise ValueError(f'patch_size must be 4, 8, 16 or 32, got '
+                         f'{patch_size}')
+    if out_indices is None:
+        out_indices = (depth // 3 - 1, depth // 2 - 1, depth * 3 // 4 - 1,
+                       depth - 1)
+    out_indices = tuple(i + depth if i < 0 else i for i in out_indices)
+    if out_type == 'featmap' and (len(out_indices) != 4 or not all(
+            0 <= i < depth for i in out_indices)):
+        raise ValueError(f'out_indices must name 4 of the {depth} blocks, '
+                         f'got {out_indices}')
+    return out_indices
+
+
 def _pyramid_level(dim: int, factor: float) -> nn.Module:
     """Rescale a stride-``patch`` map by ``factor`` (a power of two)."""
     if factor == 1:
@@ -135,7 +154,7 @@ def _pyramid_level(dim: int, factor: float) -> nn.Module:
 
 
 @MODELS.register_module()
-class VisionTransformer(BaseModule):
+class VisionTransformer(BaseBackbone):
     """ViT backbone: final tokens, or a 4-level pyramid for dense heads.
 
     Shapes for a ``(B, in_channels, 224, 224)`` input, ``arch='base'``,
@@ -167,6 +186,8 @@ class VisionTransformer(BaseModule):
             of another grid are resized and reported.
     """
 
+    convert_checkpoint = staticmethod(convert_vit)
+    first_layer = 'patch_embed.proj.weight'
     arch_settings = {
         'mini': dict(embed_dims=64, depth=4, num_heads=2),
         'tiny': dict(embed_dims=192, depth=12, num_heads=3),
@@ -190,44 +211,19 @@ class VisionTransformer(BaseModule):
                  with_cp: bool = False,
                  bands: Optional[Sequence[str]] = None,
                  init_cfg: Optional[Union[dict, list]] = None):
-        super().__init__(init_cfg=init_cfg)
-        if isinstance(arch, str):
-            if arch not in self.arch_settings:
-                raise ValueError(f'VisionTransformer arch {arch!r} is not '
-                                 f'one of {sorted(self.arch_settings)}')
-            arch = self.arch_settings[arch]
-        if {'embed_dims', 'depth', 'num_heads'} - set(arch):
-            raise ValueError('VisionTransformer arch dict needs embed_dims, '
-                             'depth and num_heads')
-        if out_type not in ('featmap', 'raw'):
-            raise ValueError(f'out_type must be "featmap" or "raw", got '
-                             f'{out_type!r}')
-        if patch_size not in (4, 8, 16, 32):
-            raise ValueError(f'patch_size must be 4, 8, 16 or 32, got '
-                             f'{patch_size}')
-        if bands is not None and len(bands) != in_channels:
-            raise ValueError(f'bands {tuple(bands)} name {len(bands)} bands '
-                             f'but in_channels={in_channels}')
+        super().__init__(in_channels, bands, init_cfg)
+        arch = self.parse_arch(arch, ('embed_dims', 'depth', 'num_heads'))
         dim, depth = arch['embed_dims'], arch['depth']
-        if out_indices is None:
-            out_indices = (depth // 3 - 1, depth // 2 - 1,
-                           depth * 3 // 4 - 1, depth - 1)
-        out_indices = tuple(i + depth if i < 0 else i for i in out_indices)
-        if out_type == 'featmap' and (len(out_indices) != 4 or not all(
-                0 <= i < depth for i in out_indices)):
-            raise ValueError(f'out_indices must name 4 of the {depth} '
-                             f'blocks, got {out_indices}')
+        out_indices = check_pyramid_args(out_type, patch_size, depth,
+                                         out_indices)
         if not 0 <= frozen_stages <= depth:
             raise ValueError(f'frozen_stages must be in [0, {depth}]')
         self.embed_dims, self.depth = dim, depth
         self.patch_size, self.img_size = patch_size, img_size
-        self.in_channels = in_channels
-        self.bands = tuple(bands) if bands is not None else None
         self.out_type, self.out_indices = out_type, out_indices
         self.frozen_stages, self.with_cp = frozen_stages, with_cp
         self.num_extra = 1 if with_cls_token else 0
         self.grid = (img_size // patch_size, img_size // patch_size)
-        self.pretrained_report: Optional[LoadReport] = None
 
         self.patch_embed = nn.Module()
         self.patch_embed.proj = nn.Conv2d(in_channels, dim, patch_size,
@@ -248,27 +244,15 @@ class VisionTransformer(BaseModule):
                                 _pyramid_level(dim, patch_size / stride))
         self._freeze_stages()
 
-    def init_weights(self):
-        """Load ``init_cfg`` Pretrained weights (with a report), else timm's
-        init (trunc normal 0.02 for embeddings and Linear layers)."""
-        pretrained = pretrained_init_cfg(self.init_cfg)
-        if pretrained is not None:
-            self.pretrained_report = load_pretrained(
-                self, pretrained, convert_vit, self._adapt_pretrained)
-            self._is_init = True
-            return
+    def init_default_weights(self):
+        """timm's init: trunc normal 0.02 for embeddings and Linear."""
         trunc_normal_(self.pos_embed, std=.02)
         if self.cls_token is not None:
             nn.init.normal_(self.cls_token, std=1e-6)
-        for m in self.modules():
-            if isinstance(m, nn.Linear):
-                trunc_normal_(m.weight, std=.02)
-                if m.bias is not None:
-                    nn.init.constant_(m.bias, 0)
-        super().init_weights()
+        self.trunc_normal_init()
 
-    def _adapt_pretrained(self, state_dict: dict, report: LoadReport,
-                          init_cfg: dict) -> dict:
+    def adapt_pretrained(self, state_dict: dict, report: LoadReport,
+                         init_cfg: dict) -> dict:
         """Resize the position embedding grid; adapt input bands."""
         pos = state_dict.get('pos_embed')
         if pos is not None and pos.shape != self.pos_embed.shape:
@@ -284,28 +268,10 @@ class VisionTransformer(BaseModule):
                 pos, (side, side), self.grid, self.num_extra)
             report.resized.append(('pos_embed', pos.shape,
                                    self.pos_embed.shape))
-        key = 'patch_embed.proj.weight'
-        weight = state_dict.get(key)
-        if weight is not None:
-            ckpt_bands = init_cfg.get('checkpoint_bands') or \
-                (RGB if weight.shape[1] == 3 else None)
-            if self.bands is None and weight.shape[1] != self.in_channels:
-                raise ValueError(
-                    f'{key} of {init_cfg["checkpoint"]} takes '
-                    f'{weight.shape[1]} bands but in_channels='
-                    f'{self.in_channels}; name the input bands with '
-                    f'bands=(...) to select or add bands')
-            state_dict[key], note = adapt_input_bands(
-                weight, ckpt_bands, self.bands, key)
-            if note:
-                report.notes.append(note)
-        return state_dict
+        return super().adapt_pretrained(state_dict, report, init_cfg)
 
     def forward(self, x: torch.Tensor):
-        if x.dim() != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(
-                f'VisionTransformer expects (B, {self.in_channels}, H, W) '
-                f'input, got shape {tuple(x.shape)}')
+        self.check_input(x)
         B, _, H, W = x.shape
         if H % self.patch_size or W % self.patch_size:
             raise ValueError(f'input size {H}x{W} is not a multiple of the '
@@ -336,15 +302,7 @@ class VisionTransformer(BaseModule):
         self.pos_embed.requires_grad = False
         if self.cls_token is not None:
             self.cls_token.requires_grad = False
-        for m in [self.patch_embed] + list(self.blocks[:self.frozen_stages]):
-            m.eval()
-            for param in m.parameters():
-                param.requires_grad = False
-
-    def train(self, mode: bool = True):
-        super().train(mode)
-        self._freeze_stages()
-        return self
+        freeze([self.patch_embed] + list(self.blocks[:self.frozen_stages]))
 
     def get_layer_depth(self,
                         param_name: str,
@@ -356,9 +314,7 @@ class VisionTransformer(BaseModule):
         Returns:
             ``(layer_id, num_layers)`` with ``num_layers = depth + 2``.
         """
-        if decay_type != 'layer_wise':
-            raise ValueError(f'VisionTransformer supports decay_type '
-                             f'"layer_wise" only, got {decay_type!r}')
+        self.check_decay_type(decay_type, ('layer_wise', ))
         num_layers = self.depth + 2
         if not param_name.startswith(prefix):
             return num_layers - 1, num_layers

@@ -1,7 +1,6 @@
 import pytest
 import torch
 import torchvision
-from mmengine.registry import MODELS, init_default_scope
 
 from rsfm.models.backbones import ResNet
 from rsfm.models.backbones.resnet import convert_resnet
@@ -103,13 +102,6 @@ def test_layer_depth():
     depths = [model.get_layer_depth(n)[0] for n, _ in
               model.named_parameters()]
     assert depths == sorted(depths)
-
-
-@pytest.mark.parametrize('scope', ['mmdet', 'mmrotate', 'mmseg', 'mmpretrain'])
-def test_builds_from_host_scopes(scope):
-    init_default_scope(scope)
-    model = MODELS.build(dict(type='rsfm.ResNet', arch='tiny'))
-    assert isinstance(model, ResNet)
 
 
 def _save_load(tmp_path, checkpoint, **kwargs):

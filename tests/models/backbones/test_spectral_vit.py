@@ -3,7 +3,6 @@ import argparse
 import pytest
 import torch
 import torch.nn as nn
-from mmengine.registry import MODELS, init_default_scope
 
 from rsfm.models.backbones import SpectralViT
 
@@ -139,11 +138,3 @@ def test_layer_depth():
                                  'backbone.') == (4, 14)
     assert model.get_layer_depth('backbone.spectral_fuse',
                                  'backbone.') == (13, 14)
-
-
-@pytest.mark.parametrize('scope', ['mmdet', 'mmrotate', 'mmseg', 'mmpretrain'])
-def test_builds_from_host_scopes(scope):
-    init_default_scope(scope)
-    model = MODELS.build(dict(type='rsfm.SpectralViT', arch='mini',
-                              img_size=32))
-    assert isinstance(model, SpectralViT)

@@ -1,6 +1,5 @@
 import pytest
 import torch
-from mmengine.registry import MODELS, init_default_scope
 from mmpretrain.models.backbones import \
     SwinTransformer as MMPretrainSwinTransformer
 
@@ -166,11 +165,3 @@ def test_ambiguous_encoders_need_a_prefix():
             for k, v in sd.items()}
     with pytest.raises(ValueError, match='several Swin encoders'):
         convert_swin(both)
-
-
-@pytest.mark.parametrize('scope', ['mmdet', 'mmrotate', 'mmseg', 'mmpretrain'])
-def test_builds_from_host_scopes(scope):
-    init_default_scope(scope)
-    model = MODELS.build(dict(type='rsfm.SwinTransformer', arch='mini',
-                              window_size=4))
-    assert isinstance(model, SwinTransformer)

@@ -1,6 +1,5 @@
 import pytest
 import torch
-from mmengine.registry import MODELS, init_default_scope
 from mmpretrain.models.backbones import \
     VisionTransformer as MMPretrainViT
 
@@ -96,11 +95,3 @@ def test_layer_depth_and_frozen():
     assert depth('backbone.fpn1.0.weight', 'backbone.') == (13, 14)
     with pytest.raises(ValueError, match='layer_wise'):
         depth('backbone.cls_token', 'backbone.', 'stage_wise')
-
-
-@pytest.mark.parametrize('scope', ['mmdet', 'mmrotate', 'mmseg', 'mmpretrain'])
-def test_builds_from_host_scopes(scope):
-    init_default_scope(scope)
-    model = MODELS.build(dict(type='rsfm.VisionTransformer', arch='mini',
-                              img_size=64))
-    assert isinstance(model, VisionTransformer)
