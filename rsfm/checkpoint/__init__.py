@@ -1,8 +1,8 @@
 from .loading import (LoadReport, choose_prefix, find_state_dict,
-                      load_pretrained, load_weights, pretrained_init_cfg,
-                      strip_to_sentinel)
+                      load_pretrained, load_weights, locate_encoder,
+                      pretrained_init_cfg)
 
 __all__ = [
     'LoadReport', 'choose_prefix', 'find_state_dict', 'load_pretrained',
-    'load_weights', 'pretrained_init_cfg', 'strip_to_sentinel'
+    'load_weights', 'locate_encoder', 'pretrained_init_cfg'
 ]

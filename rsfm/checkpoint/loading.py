@@ -132,26 +132,6 @@ def find_state_dict(checkpoint: dict, source: str = '') -> Tuple[dict, str]:
     return tensors, '.'.join(path)
 
 
-def strip_to_sentinel(state_dict: Dict[str, torch.Tensor],
-                      sentinels: Tuple[str, ...]
-                      ) -> Tuple[Dict[str, torch.Tensor], str, int]:
-    """Cut ``state_dict`` to the keys under the prefix of a sentinel key.
-
-    The prefix is whatever precedes the first sentinel found (e.g.
-    ``sparse_encoder.sp_cnn.`` before ``downsample_layers.0.0.weight``).
-    Returns ``(stripped, prefix, number of keys dropped)``.
-    """
-    for sentinel in sentinels:
-        hits = sorted((k for k in state_dict if k.endswith(sentinel)),
-                      key=len)
-        if hits:
-            prefix = hits[0][:-len(sentinel)]
-            kept = {k[len(prefix):]: v for k, v in state_dict.items()
-                    if k.startswith(prefix)}
-            return kept, prefix, len(state_dict) - len(kept)
-    raise KeyError(f'none of the keys {sentinels} is in the checkpoint')
-
-
 #: prefixes of the encoder each method releases, preferred over siblings:
 #: MoCo/GeRSP's query encoder (not ``encoder_k.``), CMID's online encoder
 #: (not the momentum ``branch_encoder.``), GFM's student (not ``teacher.``)
@@ -175,6 +155,37 @@ def choose_prefix(prefixes: List[str], what: str = 'encoders') -> str:
         return ties[0]
     raise ValueError(f'several {what} in the checkpoint, under {ties}; '
                      f'choose one with init_cfg prefix=...')
+
+
+def locate_encoder(state_dict: Dict[str, torch.Tensor],
+                   sentinels: Tuple[str, ...],
+                   what: str = 'encoders',
+                   accept: Optional[Callable[[str, str], bool]] = None,
+                   drop_suffixes: Tuple[str, ...] = ()
+                   ) -> Tuple[Dict[str, torch.Tensor], str, str]:
+    """Cut ``state_dict`` to the encoder marked by a sentinel key.
+
+    A prefix is whatever precedes a sentinel (``sparse_encoder.sp_cnn.``
+    before ``downsample_layers.0.0.weight``), if ``accept(prefix, sentinel)``
+    agrees; :func:`choose_prefix` picks among several. Keys ending with
+    ``drop_suffixes`` (buffers rsfm recomputes) are left out.
+
+    Returns:
+        ``(state dict under the prefix, the sentinel found, a description
+        of where it was found)``.
+    """
+    hits = [(k[:-len(s)], s) for k in state_dict for s in sentinels
+            if k.endswith(s) and (accept is None or accept(k[:-len(s)], s))]
+    if not hits:
+        raise KeyError(f'none of the keys {sentinels} is in the checkpoint')
+    prefix = choose_prefix([p for p, _ in hits], what)
+    sentinel = next(s for p, s in hits if p == prefix)
+    kept = {k[len(prefix):]: v for k, v in state_dict.items()
+            if k.startswith(prefix) and not k.endswith(drop_suffixes)}
+    dropped = len(state_dict) - len(kept)
+    where = (f' under "{prefix}"' if prefix else '') + \
+        (f', {dropped} other keys dropped' if dropped else '')
+    return kept, sentinel, where
 
 
 def pretrained_init_cfg(init_cfg) -> Optional[dict]:

@@ -63,7 +63,7 @@ def test_smlfr_pretraining_checkpoint_with_decoder(tmp_path):
     report = model.pretrained_report
     assert report.fmt.startswith('SMLFR pretraining (sparse encoder) under '
                                  '"sparse_encoder.sp_cnn."')
-    assert '3 keys outside dropped' in report.fmt
+    assert '3 other keys dropped' in report.fmt
     # the dense backbone's output norms are not in a pretraining checkpoint
     assert report.missing == [f'norm{i}.{p}' for i in range(4)
                               for p in ('bias', 'weight')]

@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from rsfm.checkpoint import (find_state_dict, load_weights,
-                             pretrained_init_cfg, strip_to_sentinel)
+from rsfm.checkpoint import (find_state_dict, load_weights, locate_encoder,
+                             pretrained_init_cfg)
 from rsfm.models.utils import adapt_input_bands
 
 
@@ -17,15 +17,27 @@ def test_find_state_dict_wrappers():
         find_state_dict({'epoch': 3}, 'f.pth')
 
 
-def test_strip_to_sentinel():
+def test_locate_encoder():
     t = torch.zeros(1)
     sd = {'sparse_encoder.sp_cnn.stem.w': t, 'sparse_encoder.sp_cnn.a': t,
           'dense_decoder.b': t}
-    kept, prefix, dropped = strip_to_sentinel(sd, ('x.y', 'stem.w'))
-    assert prefix == 'sparse_encoder.sp_cnn.' and dropped == 1
+    kept, sentinel, where = locate_encoder(sd, ('x.y', 'stem.w'))
+    assert sentinel == 'stem.w'
+    assert where == ' under "sparse_encoder.sp_cnn.", 1 other keys dropped'
     assert set(kept) == {'stem.w', 'a'}
     with pytest.raises(KeyError, match='none of the keys'):
-        strip_to_sentinel(sd, ('nothing', ))
+        locate_encoder(sd, ('nothing', ))
+    # preferred prefixes win over their momentum / teacher siblings
+    sd = {f'{p}.stem.w': t for p in ('branch_encoder', 'online_encoder.model',
+                                     'teacher', 'x.encoder')}
+    assert locate_encoder(sd, ('stem.w', ))[2].startswith(
+        ' under "x.encoder."')
+    with pytest.raises(ValueError, match='several encoders'):
+        locate_encoder({'a.stem.w': t, 'b.stem.w': t}, ('stem.w', ))
+    # accept() filters candidates
+    kept, _, _ = locate_encoder({'a.stem.w': t, 'b.stem.w': t}, ('stem.w', ),
+                                accept=lambda p, s: p == 'b.')
+    assert set(kept) == {'stem.w'}
 
 
 def test_load_weights_errors(tmp_path):

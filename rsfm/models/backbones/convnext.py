@@ -17,7 +17,7 @@ import torch.nn.functional as F
 import torch.utils.checkpoint as cp
 from mmcv.cnn.bricks import DropPath
 
-from rsfm.checkpoint import strip_to_sentinel
+from rsfm.checkpoint import locate_encoder
 from rsfm.registry import MODELS
 from .base_backbone import BaseBackbone, freeze
 
@@ -45,9 +45,8 @@ def convert_convnext(state_dict: Dict[str, torch.Tensor]
     Returns:
         ``(state_dict, format description)``.
     """
-    state_dict, prefix, dropped = strip_to_sentinel(state_dict, _SENTINELS)
-    where = (f' under "{prefix}"' if prefix else '') + \
-        (f', {dropped} keys outside dropped' if dropped else '')
+    state_dict, _, where = locate_encoder(state_dict, _SENTINELS,
+                                          'ConvNeXts')
     if any('.grn.' in k for k in state_dict):
         raise ValueError('this is a ConvNeXt V2 checkpoint (GRN layers); '
                          'rsfm.ConvNeXt implements ConvNeXt V1')
@@ -72,7 +71,7 @@ def convert_convnext(state_dict: Dict[str, torch.Tensor]
             out[key] = value
         return out, 'mmpretrain ConvNeXt' + where
     fmt = 'SMLFR pretraining (sparse encoder)' \
-        if prefix.endswith('sp_cnn.') else 'official ConvNeXt / SMLFR encoder'
+        if 'sp_cnn.' in where else 'official ConvNeXt / SMLFR encoder'
     return state_dict, fmt + where
 
 

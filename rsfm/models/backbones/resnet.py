@@ -14,7 +14,7 @@ import torch.nn as nn
 import torch.utils.checkpoint as cp
 from mmcv.cnn.bricks import DropPath
 
-from rsfm.checkpoint import choose_prefix
+from rsfm.checkpoint import locate_encoder
 from rsfm.registry import MODELS
 from .base_backbone import BaseBackbone, freeze
 
@@ -27,26 +27,16 @@ def convert_resnet(state_dict: Dict[str, torch.Tensor]
     (``encoder_q.``, ``backbone.``, ``module.`` prefixes) share one layout.
     A prefix is what stands before a ``conv1.weight`` key that has a
     ``layer1.0.conv1.weight`` sibling; see
-    :func:`rsfm.checkpoint.choose_prefix` for which one is taken.
+    :func:`rsfm.checkpoint.locate_encoder` for which one is taken.
 
     Returns:
         ``(state_dict, format description)``.
     """
-    stems = [k[:-len('conv1.weight')] for k in state_dict
-             if k.endswith('conv1.weight')
-             and k[:-len('conv1.weight')] + 'layer1.0.conv1.weight'
-             in state_dict]
-    if not stems:
-        raise KeyError('none of the keys (conv1.weight with a '
-                       'layer1.0.conv1.weight sibling) is in the checkpoint')
-    prefix = choose_prefix(stems, 'ResNets')
-    kept = {k[len(prefix):]: v for k, v in state_dict.items()
-            if k.startswith(prefix)}
-    dropped = len(state_dict) - len(kept)
-    fmt = 'torchvision-layout ResNet' + \
-        (f' under "{prefix}"' if prefix else '') + \
-        (f', {dropped} keys outside dropped' if dropped else '')
-    state_dict = kept
+    state_dict, _, where = locate_encoder(
+        state_dict, ('conv1.weight', ), 'ResNets',
+        accept=lambda prefix, _: prefix + 'layer1.0.conv1.weight' in
+        state_dict)
+    fmt = 'torchvision-layout ResNet' + where
     return state_dict, fmt
 
 

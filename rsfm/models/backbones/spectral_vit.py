@@ -20,7 +20,7 @@ import torch.utils.checkpoint as cp
 from mmcv.cnn.bricks import DropPath
 from mmengine.model.weight_init import trunc_normal_
 
-from rsfm.checkpoint import LoadReport, choose_prefix
+from rsfm.checkpoint import LoadReport, locate_encoder
 from rsfm.registry import MODELS
 from .base_backbone import BaseBackbone, freeze
 from .vit import (VisionTransformer, _pyramid_level, check_pyramid_args,
@@ -40,22 +40,14 @@ def convert_spectralgpt(state_dict: Dict[str, torch.Tensor]
     (``decoder_*``, ``mask_token``) stays in the dict and is reported as
     unexpected.
     """
-    hits = [k[:-len('pos_embed_spatial')] for k in state_dict
-            if k.endswith('pos_embed_spatial')
-            and not k.endswith('decoder_pos_embed_spatial')]
-    if not hits:
-        raise KeyError('none of the keys (pos_embed_spatial) is in the '
-                       'checkpoint: not a SpectralGPT encoder')
-    prefix = choose_prefix(hits, 'SpectralGPT encoders')
-    weight = state_dict.get(prefix + 'patch_embed.proj.weight')
+    kept, _, where = locate_encoder(
+        state_dict, ('pos_embed_spatial', ), 'SpectralGPT encoders',
+        accept=lambda prefix, _: not prefix.endswith('decoder_'))
+    weight = kept.get('patch_embed.proj.weight')
     if weight is None or weight.dim() != 5:
         raise ValueError('a SpectralGPT encoder has a 3D patch embedding '
                          '(5-D patch_embed.proj.weight)')
-    kept = {k[len(prefix):]: v for k, v in state_dict.items()
-            if k.startswith(prefix)}
-    dropped = len(state_dict) - len(kept)
-    return kept, 'SpectralGPT' + (f' under "{prefix}"' if prefix else '') + \
-        (f', {dropped} keys outside dropped' if dropped else '')
+    return kept, 'SpectralGPT' + where
 
 
 class SeparateQKVAttention(nn.Module):

@@ -20,7 +20,7 @@ import torch.utils.checkpoint as cp
 from mmcv.cnn.bricks import DropPath
 from mmengine.model.weight_init import trunc_normal_
 
-from rsfm.checkpoint import LoadReport, choose_prefix
+from rsfm.checkpoint import LoadReport, locate_encoder
 from rsfm.registry import MODELS
 from .base_backbone import BaseBackbone, freeze
 
@@ -65,21 +65,12 @@ def convert_swin(state_dict: Dict[str, torch.Tensor]
     computes them for its own window); decoders, heads and teachers outside
     the prefix are dropped.
     """
-    sentinels = ('patch_embed.proj.weight', 'patch_embed.projection.weight')
-    hits = sorted(((k[:-len(s)], s) for k in state_dict for s in sentinels
-                   if k.endswith(s)), key=lambda h: len(h[0]))
-    if not hits:
-        raise KeyError(f'none of the keys {sentinels} is in the checkpoint')
-    prefix = choose_prefix([p for p, _ in hits], 'Swin encoders')
-    sentinel = next(s for p, s in hits if p == prefix)
-    kept = {k[len(prefix):]: v for k, v in state_dict.items()
-            if k.startswith(prefix)
-            and not k.endswith(('relative_position_index', 'attn_mask',
-                                'relative_coords_table'))}
-    dropped = len(state_dict) - len(kept)
-    where = (f' under "{prefix}"' if prefix else '') + \
-        (f', {dropped} keys (buffers, other modules) dropped'
-         if dropped else '')
+    kept, sentinel, where = locate_encoder(
+        state_dict,
+        ('patch_embed.proj.weight', 'patch_embed.projection.weight'),
+        'Swin encoders',
+        drop_suffixes=('relative_position_index', 'attn_mask',
+                       'relative_coords_table'))
     out = {}
     if sentinel == 'patch_embed.projection.weight':
         for key, value in kept.items():

@@ -20,7 +20,7 @@ import torch.utils.checkpoint as cp
 from mmcv.cnn.bricks import DropPath
 from mmengine.model.weight_init import trunc_normal_
 
-from rsfm.checkpoint import LoadReport, choose_prefix
+from rsfm.checkpoint import LoadReport, locate_encoder
 from rsfm.registry import MODELS
 from .base_backbone import BaseBackbone, freeze
 from .convnext import LayerNorm2d
@@ -45,18 +45,10 @@ def convert_vit(state_dict: Dict[str, torch.Tensor]
     ``layers.*.ln1`` and final ``ln1``). Decoders (``decoder_*``, MAE's
     ``mask_token``) are outside the encoder's keys and reported unexpected.
     """
-    sentinels = ('patch_embed.proj.weight', 'patch_embed.projection.weight')
-    hits = [(k[:-len(s)], s) for k in state_dict for s in sentinels
-            if k.endswith(s)]
-    if not hits:
-        raise KeyError(f'none of the keys {sentinels} is in the checkpoint')
-    prefix = choose_prefix([p for p, _ in hits], 'ViT encoders')
-    sentinel = next(s for p, s in hits if p == prefix)
-    kept = {k[len(prefix):]: v for k, v in state_dict.items()
-            if k.startswith(prefix)}
-    dropped = len(state_dict) - len(kept)
-    where = (f' under "{prefix}"' if prefix else '') + \
-        (f', {dropped} keys outside dropped' if dropped else '')
+    kept, sentinel, where = locate_encoder(
+        state_dict,
+        ('patch_embed.proj.weight', 'patch_embed.projection.weight'),
+        'ViT encoders')
     if sentinel == 'patch_embed.projection.weight':
         out = {}
         for key, value in kept.items():
