@@ -40,49 +40,53 @@ def convert_resnet(state_dict: Dict[str, torch.Tensor]
     return state_dict, fmt
 
 
-class BasicBlock(nn.Module):
-    """3x3 -> 3x3 residual block (ResNet-18/34)."""
-    expansion = 1
+class _ResidualBlock(nn.Module):
+    """``relu(shortcut + drop_path(residual(x)))``; subclasses define the
+    residual branch."""
 
-    def __init__(self, inplanes, planes, stride=1, downsample=None,
-                 drop_path=0.):
+    def __init__(self, downsample, drop_path):
         super().__init__()
-        self.conv1 = nn.Conv2d(inplanes, planes, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
         self.relu = nn.ReLU(inplace=True)
         self.downsample = downsample
         self.drop_path = DropPath(drop_path) if drop_path > 0 \
             else nn.Identity()
-
-    def residual(self, x):
-        out = self.relu(self.bn1(self.conv1(x)))
-        return self.bn2(self.conv2(out))
 
     def forward(self, x):
         identity = x if self.downsample is None else self.downsample(x)
         return self.relu(identity + self.drop_path(self.residual(x)))
 
 
-class Bottleneck(BasicBlock):
+class BasicBlock(_ResidualBlock):
+    """3x3 -> 3x3 residual block (ResNet-18/34)."""
+    expansion = 1
+
+    def __init__(self, inplanes, planes, stride=1, downsample=None,
+                 drop_path=0.):
+        super().__init__(downsample, drop_path)
+        self.conv1 = nn.Conv2d(inplanes, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+
+    def residual(self, x):
+        out = self.relu(self.bn1(self.conv1(x)))
+        return self.bn2(self.conv2(out))
+
+
+class Bottleneck(_ResidualBlock):
     """1x1 -> 3x3 (stride) -> 1x1 residual block (ResNet-50/101/152),
     stride on the 3x3 convolution as torchvision (ResNet v1.5)."""
     expansion = 4
 
     def __init__(self, inplanes, planes, stride=1, downsample=None,
                  drop_path=0.):
-        nn.Module.__init__(self)
+        super().__init__(downsample, drop_path)
         self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(planes)
         self.conv2 = nn.Conv2d(planes, planes, 3, stride, 1, bias=False)
         self.bn2 = nn.BatchNorm2d(planes)
         self.conv3 = nn.Conv2d(planes, planes * 4, 1, bias=False)
         self.bn3 = nn.BatchNorm2d(planes * 4)
-        self.relu = nn.ReLU(inplace=True)
-        self.downsample = downsample
-        self.drop_path = DropPath(drop_path) if drop_path > 0 \
-            else nn.Identity()
 
     def residual(self, x):
         out = self.relu(self.bn1(self.conv1(x)))

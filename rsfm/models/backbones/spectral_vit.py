@@ -17,14 +17,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torch.utils.checkpoint as cp
-from mmcv.cnn.bricks import DropPath
 from mmengine.model.weight_init import trunc_normal_
 
 from rsfm.checkpoint import LoadReport, locate_encoder
 from rsfm.registry import MODELS
 from .base_backbone import BaseBackbone, freeze
-from .vit import (VisionTransformer, _pyramid_level, check_pyramid_args,
-                  resize_pos_embed)
+from .vit import (Block, VisionTransformer, _pyramid_level,
+                  check_pyramid_args, resize_pos_embed)
 
 #: the 12 Sentinel-2 L2A bands of BigEarthNet that SpectralGPT is trained on
 SENTINEL2_12 = ('B01', 'B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08',
@@ -53,12 +52,12 @@ def convert_spectralgpt(state_dict: Dict[str, torch.Tensor]
 class SeparateQKVAttention(nn.Module):
     """Self-attention with separate q, k, v projections (SpectralGPT)."""
 
-    def __init__(self, dim: int, num_heads: int):
+    def __init__(self, dim: int, num_heads: int, qkv_bias: bool = True):
         super().__init__()
         self.num_heads = num_heads
-        self.q = nn.Linear(dim, dim)
-        self.k = nn.Linear(dim, dim)
-        self.v = nn.Linear(dim, dim)
+        self.q = nn.Linear(dim, dim, bias=qkv_bias)
+        self.k = nn.Linear(dim, dim, bias=qkv_bias)
+        self.v = nn.Linear(dim, dim, bias=qkv_bias)
         self.proj = nn.Linear(dim, dim)
 
     def forward(self, x):
@@ -70,26 +69,6 @@ class SeparateQKVAttention(nn.Module):
         x = F.scaled_dot_product_attention(
             heads(self.q(x)), heads(self.k(x)), heads(self.v(x)))
         return self.proj(x.transpose(1, 2).reshape(B, N, C))
-
-
-class SpectralBlock(nn.Module):
-
-    def __init__(self, dim, num_heads, mlp_ratio=4., drop_path=0.):
-        super().__init__()
-        self.norm1 = nn.LayerNorm(dim, eps=1e-6)
-        self.attn = SeparateQKVAttention(dim, num_heads)
-        self.drop_path = DropPath(drop_path) if drop_path > 0 \
-            else nn.Identity()
-        self.norm2 = nn.LayerNorm(dim, eps=1e-6)
-        hidden = int(dim * mlp_ratio)
-        self.mlp = nn.Sequential()
-        self.mlp.add_module('fc1', nn.Linear(dim, hidden))
-        self.mlp.add_module('act', nn.GELU())
-        self.mlp.add_module('fc2', nn.Linear(hidden, dim))
-
-    def forward(self, x):
-        x = x + self.drop_path(self.attn(self.norm1(x)))
-        return x + self.drop_path(self.mlp(self.norm2(x)))
 
 
 @MODELS.register_module()
@@ -128,13 +107,9 @@ class SpectralViT(BaseBackbone):
     """
 
     convert_checkpoint = staticmethod(convert_spectralgpt)
-    arch_settings = {
-        'mini': dict(embed_dims=48, depth=4, num_heads=2),
-        'tiny': dict(embed_dims=192, depth=12, num_heads=3),
-        'small': dict(embed_dims=384, depth=12, num_heads=6),
-        'base': dict(embed_dims=768, depth=12, num_heads=12),
-        'large': dict(embed_dims=1024, depth=24, num_heads=16),
-    }
+    arch_settings = dict(
+        VisionTransformer.arch_settings,
+        mini=dict(embed_dims=48, depth=4, num_heads=2))
 
     def __init__(self,
                  arch: Union[str, dict] = 'base',
@@ -177,7 +152,8 @@ class SpectralViT(BaseBackbone):
             torch.zeros(1, self.groups, dim))
         rates = torch.linspace(0, drop_path_rate, depth).tolist()
         self.blocks = nn.ModuleList([
-            SpectralBlock(dim, arch['num_heads'], mlp_ratio, rates[i])
+            Block(dim, arch['num_heads'], mlp_ratio, drop_path=rates[i],
+                  attention=SeparateQKVAttention)
             for i in range(depth)
         ])
         self.norm = nn.LayerNorm(dim, eps=1e-6)

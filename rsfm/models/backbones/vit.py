@@ -89,13 +89,14 @@ class Attention(nn.Module):
 
 
 class Block(nn.Module):
-    """Pre-norm transformer block (LayerNorm eps 1e-6, as timm / MAE)."""
+    """Pre-norm transformer block (LayerNorm eps 1e-6, as timm / MAE);
+    ``attention`` is the attention class (SpectralGPT: separate q/k/v)."""
 
     def __init__(self, dim, num_heads, mlp_ratio=4., qkv_bias=True,
-                 drop_path=0.):
+                 drop_path=0., attention=Attention):
         super().__init__()
         self.norm1 = nn.LayerNorm(dim, eps=1e-6)
-        self.attn = Attention(dim, num_heads, qkv_bias)
+        self.attn = attention(dim, num_heads, qkv_bias)
         self.drop_path = DropPath(drop_path) if drop_path > 0 \
             else nn.Identity()
         self.norm2 = nn.LayerNorm(dim, eps=1e-6)
