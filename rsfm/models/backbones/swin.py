@@ -174,9 +174,10 @@ class SwinBlock(nn.Module):
     """(Shifted) window attention + MLP, pre-norm, with stochastic depth."""
 
     def __init__(self, dim, num_heads, window, shift, mlp_ratio=4.,
-                 drop_path=0.):
+                 drop_path=0., shift_single_window=True):
         super().__init__()
         self.window, self.shift = window, shift
+        self.shift_single_window = shift_single_window
         self.norm1 = nn.LayerNorm(dim)
         self.attn = WindowAttention(dim, window, num_heads)
         self.drop_path = DropPath(drop_path) if drop_path > 0 \
@@ -192,14 +193,19 @@ class SwinBlock(nn.Module):
         pad_b, pad_r = (w - H % w) % w, (w - W % w) % w
         x = F.pad(x, (0, 0, 0, pad_r, 0, pad_b))  # (B, Hp, Wp, C)
         Hp, Wp = H + pad_b, W + pad_r
+        # NOTE: the official classification model (and GFM's pretraining)
+        # does not shift a map that is a single window; the official
+        # detection backbone (and mmdet) does, with masks.
+        shift = self.shift if self.shift_single_window or (Hp, Wp) != (w, w) \
+            else 0
         mask = None
-        if self.shift:
-            x = torch.roll(x, (-self.shift, -self.shift), dims=(1, 2))
+        if shift:
+            x = torch.roll(x, (-shift, -shift), dims=(1, 2))
             mask = self._shift_mask(Hp, Wp, x.device)
         x = self.attn(window_partition(x, w), mask)  # (B * nW, w*w, C)
         x = window_reverse(x, w, Hp, Wp)
-        if self.shift:
-            x = torch.roll(x, (self.shift, self.shift), dims=(1, 2))
+        if shift:
+            x = torch.roll(x, (shift, shift), dims=(1, 2))
         x = x[:, :H, :W].reshape(B, L, C)
         x = shortcut + self.drop_path(x)
         return x + self.drop_path(self.mlp(self.norm2(x)))
@@ -239,12 +245,14 @@ class BasicLayer(nn.Module):
     (except the last stage) patch merging."""
 
     def __init__(self, dim, depth, num_heads, window, drop_paths,
-                 downsample, with_cp):
+                 downsample, with_cp, shift_single_window=True):
         super().__init__()
         self.blocks = nn.ModuleList([
             SwinBlock(dim, num_heads, window,
                       0 if j % 2 == 0 else window // 2,
-                      drop_path=drop_paths[j]) for j in range(depth)
+                      drop_path=drop_paths[j],
+                      shift_single_window=shift_single_window)
+            for j in range(depth)
         ])
         self.downsample = PatchMerging(dim) if downsample else None
         self.with_cp = with_cp
@@ -304,6 +312,10 @@ class SwinTransformer(BaseBackbone):
         frozen_stages: Freeze the patch embedding and the first
             ``frozen_stages`` stages; 0 freezes none.
         with_cp: Gradient checkpointing per block.
+        shift_single_window: Shift (with masks) also a feature map that is
+            a single window, as the official detection backbone and mmdet
+            do (default); ``False`` reproduces the classification model of
+            Microsoft / GFM pretraining and mmpretrain's default.
         bands: Names of the input bands, to adapt a pretrained patch
             embedding (see :func:`rsfm.models.utils.adapt_input_bands`).
         init_cfg: ``dict(type='Pretrained', checkpoint=PATH)`` loads
@@ -338,6 +350,7 @@ class SwinTransformer(BaseBackbone):
                  use_abs_pos_embed: bool = False,
                  frozen_stages: int = 0,
                  with_cp: bool = False,
+                 shift_single_window: bool = True,
                  bands: Optional[Sequence[str]] = None,
                  init_cfg: Optional[Union[dict, list]] = None):
         super().__init__(in_channels, bands, init_cfg)
@@ -371,7 +384,8 @@ class SwinTransformer(BaseBackbone):
             self.layers.append(
                 BasicLayer(self.num_features[i], depths[i], heads[i],
                            window_size, rates[start:start + depths[i]],
-                           downsample=i < num_stages - 1, with_cp=with_cp))
+                           downsample=i < num_stages - 1, with_cp=with_cp,
+                           shift_single_window=shift_single_window))
         if out_norms:
             for i in self.out_indices:
                 self.add_module(f'norm{i}',

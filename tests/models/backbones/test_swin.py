@@ -165,3 +165,28 @@ def test_ambiguous_encoders_need_a_prefix():
             for k, v in sd.items()}
     with pytest.raises(ValueError, match='several Swin encoders'):
         convert_swin(both)
+
+
+@pytest.mark.parametrize('shift_single_window', [False, True])
+def test_single_window_maps_follow_the_chosen_official_model(
+        shift_single_window):
+    """At 64 px with window 4 the last stage (2 blocks here) is one window:
+    mmpretrain's default (pad_small_map=False), like Microsoft's
+    classification model and GFM's pretraining, does not shift it; the
+    detection backbone (mmdet, pad_small_map=True) does."""
+    arch = dict(embed_dims=32, depths=[1, 1, 1, 2], num_heads=[1, 2, 4, 8])
+    ref = _random(MMPretrainSwinTransformer(
+        arch=arch, img_size=64, window_size=4, out_indices=(3, ),
+        pad_small_map=shift_single_window))
+    converted, _ = convert_swin(ref.state_dict())
+    model = SwinTransformer(arch, window_size=4, out_indices=(3, ),
+                            shift_single_window=shift_single_window).eval()
+    model.load_state_dict(converted, strict=True)
+    x = torch.randn(2, 3, 128, 128)
+    with torch.no_grad():
+        _same(model(x), ref(x))
+    other = SwinTransformer(arch, window_size=4, out_indices=(3, ),
+                            shift_single_window=not shift_single_window)
+    other.load_state_dict(converted, strict=True)
+    with torch.no_grad():
+        assert not torch.allclose(other.eval()(x)[0], ref(x)[0], atol=1e-3)
