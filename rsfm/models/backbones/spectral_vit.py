@@ -16,7 +16,6 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-import torch.utils.checkpoint as cp
 from mmengine.model.weight_init import trunc_normal_
 
 from rsfm.checkpoint import LoadReport, locate_encoder
@@ -216,19 +215,13 @@ class SpectralViT(BaseBackbone):
         pos = resize_pos_embed(self.pos_embed_spatial, self.grid, grid, 0)
         x = x + pos.unsqueeze(1) + self.pos_embed_temporal.unsqueeze(2)
         x = x.reshape(B, T * L, -1)  # (B, T*h*w, C), spectral-group major
-        maps = []
-        for i, block in enumerate(self.blocks):
-            x = cp.checkpoint(block, x, use_reentrant=False) \
-                if self.with_cp and x.requires_grad else block(x)
-            if self.out_type == 'featmap' and i in self.out_indices:
-                fused = torch.einsum('btlc,t->blc', x.view(B, T, L, -1),
-                                     self.spectral_fuse)  # (B, h*w, C)
-                maps.append(fused.transpose(1, 2).reshape(B, -1, *grid))
-        if self.out_type == 'raw':
-            return (self.norm(x), )
-        return tuple(
-            getattr(self, f'fpn{level}')(m)
-            for level, m in enumerate(maps, start=1))
+
+        def to_map(tokens):  # spectral groups fused: (B, C, h, w)
+            fused = torch.einsum('btlc,t->blc', tokens.view(B, T, L, -1),
+                                 self.spectral_fuse)  # (B, h*w, C)
+            return fused.transpose(1, 2).reshape(B, -1, *grid)
+
+        return self.encode(x, to_map)
 
     def _freeze_stages(self):
         if self.frozen_stages == 0:
@@ -237,5 +230,7 @@ class SpectralViT(BaseBackbone):
         self.pos_embed_temporal.requires_grad = False
         freeze([self.patch_embed] + list(self.blocks[:self.frozen_stages]))
 
-    #: embeddings 0, block ``i`` is ``i + 1``, the rest the top layer
+    #: blocks and pyramid as the ViT; embeddings are layer 0, block ``i``
+    #: is ``i + 1``, the rest the top layer
+    encode = VisionTransformer.encode
     get_layer_depth = VisionTransformer.get_layer_depth

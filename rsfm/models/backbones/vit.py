@@ -276,13 +276,20 @@ class VisionTransformer(BaseBackbone):
             x = torch.cat([self.cls_token.expand(B, -1, -1), x], dim=1)
         x = x + resize_pos_embed(self.pos_embed, self.grid, grid,
                                  self.num_extra)
+        # (B, h*w, C) patch tokens -> (B, C, h, w)
+        return self.encode(x, lambda t: t[:, self.num_extra:].transpose(
+            1, 2).reshape(B, -1, *grid))
+
+    def encode(self, x: torch.Tensor, to_map) -> tuple:
+        """Run the blocks on embedded tokens ``x``; return the final-norm
+        tokens (``out_type='raw'``) or the pyramid ``fpn1..4`` over
+        ``to_map(tokens)`` of the ``out_indices`` blocks."""
         maps = []
         for i, block in enumerate(self.blocks):
             x = cp.checkpoint(block, x, use_reentrant=False) \
                 if self.with_cp and x.requires_grad else block(x)
             if self.out_type == 'featmap' and i in self.out_indices:
-                tokens = x[:, self.num_extra:]  # (B, h*w, C)
-                maps.append(tokens.transpose(1, 2).reshape(B, -1, *grid))
+                maps.append(to_map(x))  # (B, C, h, w)
         if self.out_type == 'raw':
             return (self.norm(x), )
         return tuple(
