@@ -21,7 +21,7 @@ from mmengine.model.weight_init import trunc_normal_
 from rsfm.checkpoint import LoadReport, locate_encoder
 from rsfm.registry import MODELS
 from .base_backbone import BaseBackbone, freeze
-from .vit import (Block, VisionTransformer, _pyramid_level,
+from .vit import (Block, VisionTransformer, add_pyramid,
                   check_pyramid_args, resize_pos_embed)
 
 #: the 12 Sentinel-2 L2A bands of BigEarthNet that SpectralGPT is trained on
@@ -159,9 +159,7 @@ class SpectralViT(BaseBackbone):
         if out_type == 'featmap':
             self.spectral_fuse = nn.Parameter(
                 torch.full((self.groups, ), 1. / self.groups))
-            for level, stride in enumerate((4, 8, 16, 32), start=1):
-                self.add_module(f'fpn{level}',
-                                _pyramid_level(dim, patch_size / stride))
+            add_pyramid(self, dim, patch_size)
         self._freeze_stages()
 
     def init_default_weights(self):

@@ -132,6 +132,14 @@ def check_pyramid_args(out_type: str, patch_size: int, depth: int,
     return out_indices
 
 
+def add_pyramid(module: nn.Module, dim: int, patch_size: int) -> None:
+    """Add ``fpn1``..``fpn4`` to ``module``: stride-``patch_size`` maps to
+    strides 4, 8, 16, 32."""
+    for level, stride in enumerate((4, 8, 16, 32), start=1):
+        module.add_module(f'fpn{level}',
+                          _pyramid_level(dim, patch_size / stride))
+
+
 def _pyramid_level(dim: int, factor: float) -> nn.Module:
     """Rescale a stride-``patch`` map by ``factor`` (a power of two)."""
     if factor == 1:
@@ -232,9 +240,7 @@ class VisionTransformer(BaseBackbone):
         ])
         self.norm = nn.LayerNorm(dim, eps=1e-6)
         if out_type == 'featmap':
-            for level, stride in enumerate((4, 8, 16, 32), start=1):
-                self.add_module(f'fpn{level}',
-                                _pyramid_level(dim, patch_size / stride))
+            add_pyramid(self, dim, patch_size)
         self._freeze_stages()
 
     def init_default_weights(self):
