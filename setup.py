@@ -6,10 +6,15 @@ from setuptools import find_packages, setup
 
 
 def read_requirements(name):
+    """Requirement lines of ``requirements/name``, following ``-r`` lines."""
     path = osp.join(osp.dirname(__file__), 'requirements', name)
     with open(path) as f:
-        lines = (line.split('#')[0].strip() for line in f)
-        return [line for line in lines if line]
+        lines = [line.split('#')[0].strip() for line in f]
+    out = []
+    for line in filter(None, lines):
+        out += read_requirements(line[3:].strip()) \
+            if line.startswith('-r ') else [line]
+    return out
 
 
 def read_version():
@@ -28,8 +33,14 @@ setup(
     license='Apache-2.0',
     packages=find_packages(exclude=('tests', 'tests.*', 'configs', 'tools')),
     python_requires='>=3.9',
-    install_requires=read_requirements('runtime.txt'),
+    # the core imports no host library; each host is an extra
+    # (``pip install rsfm[rotated,seg]``); tools/install.sh installs all.
+    install_requires=read_requirements('core.txt'),
     extras_require=dict(
+        rotated=read_requirements('rotated.txt'),
+        seg=read_requirements('seg.txt'),
+        pretrain=read_requirements('pretrain.txt'),
+        all=read_requirements('runtime.txt'),
         tests=read_requirements('tests.txt'),
         optional=read_requirements('optional.txt')),
     zip_safe=False,

@@ -14,11 +14,11 @@ Rules (see DESIGN.md):
   Python, or use ``MODELS.get(name)``.
 """
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
-from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import \
     OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
 from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
+from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import Registry
 
 MODELS = Registry(
@@ -26,11 +26,11 @@ MODELS = Registry(
 DATASETS = Registry(
     'dataset', parent=MMENGINE_DATASETS, scope='rsfm',
     locations=['rsfm.datasets'])
+TRANSFORMS = Registry(
+    'transform', parent=MMENGINE_TRANSFORMS, scope='rsfm',
+    locations=['rsfm.datasets'])
 RUNNERS = Registry(
     'runner', parent=MMENGINE_RUNNERS, scope='rsfm',
-    locations=['rsfm.engine'])
-MODEL_WRAPPERS = Registry(
-    'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, scope='rsfm',
     locations=['rsfm.engine'])
 OPTIM_WRAPPER_CONSTRUCTORS = Registry(
     'optimizer wrapper constructor',

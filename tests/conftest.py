@@ -17,6 +17,34 @@ def pytest_configure(config):
         'markers', 'slow: end-to-end runs of the real entry points')
 
 
+#: mmengine root registries a test could register into
+_ROOTS = ('MODELS', 'DATASETS', 'TRANSFORMS', 'METRICS', 'RUNNERS',
+          'MODEL_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS', 'HOOKS')
+
+
+@pytest.fixture(autouse=True)
+def isolated_scope_and_registries():
+    """Each test leaves mmengine's default scope as it found it, and no
+    class registered into a root registry (they would leak into the tests
+    that run after it)."""
+    from mmengine import registry
+    scopes = list(registry.DefaultScope._instance_dict)
+    roots = {name: set(getattr(registry, name).module_dict)
+             for name in _ROOTS}
+    yield
+    for name in list(registry.DefaultScope._instance_dict):
+        if name not in scopes:
+            del registry.DefaultScope._instance_dict[name]
+    leaked = []
+    for name, before in roots.items():
+        module_dict = getattr(registry, name)._module_dict
+        for key in set(module_dict) - before:
+            if module_dict[key].__module__.startswith('tests'):
+                leaked.append(f'{name}.{key}')
+                del module_dict[key]
+    assert not leaked, f'the test registered {leaked} into mmengine roots'
+
+
 @pytest.fixture(scope='session')
 def dota_raw(tmp_path_factory):
     """Raw DOTA scenes: {'train': dir, 'val': dir, 'test': dir}."""
@@ -33,3 +61,17 @@ def dota_split(tmp_path_factory):
 def potsdam_root(tmp_path_factory):
     """Converted Potsdam: root with {img_dir,ann_dir}/{train,val}."""
     return make_potsdam(str(tmp_path_factory.mktemp('potsdam')))
+
+
+@pytest.fixture(scope='session')
+def potsdam_rgbir_root(tmp_path_factory):
+    """Converted Potsdam RGBIR: 4-band GeoTIFF clips, same layout."""
+    return make_potsdam(str(tmp_path_factory.mktemp('potsdam_rgbir')),
+                        bands=4)
+
+
+@pytest.fixture(scope='session')
+def roots(dota_split, potsdam_root, potsdam_rgbir_root):
+    """Data roots of the tiny configs (see tests/tiny.py)."""
+    return dict(dota=dota_split, potsdam=potsdam_root,
+                potsdam_rgbir=potsdam_rgbir_root)

@@ -33,7 +33,7 @@ def test_backbone_builds_from_host_scope(scope, cfg):
 def test_registry_nodes_are_children_of_mmengine_roots():
     from mmengine import registry as mm
     from rsfm import registry as rs
-    for name in ('MODELS', 'DATASETS', 'RUNNERS', 'MODEL_WRAPPERS',
+    for name in ('MODELS', 'DATASETS', 'TRANSFORMS', 'RUNNERS',
                  'OPTIM_WRAPPER_CONSTRUCTORS'):
         node = getattr(rs, name)
         assert node.scope == 'rsfm' and node.parent is getattr(mm, name)
@@ -46,3 +46,20 @@ def test_import_rsfm_is_light():
     out = subprocess.run([sys.executable, '-c', code], cwd=REPO,
                          capture_output=True, text=True, check=True).stdout
     assert out.strip().endswith('[]')
+
+
+HOSTS = ('mmdet', 'mmrotate', 'mmseg', 'mmpretrain')
+
+
+@pytest.mark.parametrize('module', [
+    'rsfm.models', 'rsfm.datasets', 'rsfm.engine', 'rsfm.checkpoint',
+    'rsfm.models.data_preprocessors'
+])
+def test_core_imports_no_host(module):
+    """Host-specific code lives in subpackages that configs import
+    (rsfm.datasets.rotated, rsfm.models.data_preprocessors.det, ...)."""
+    code = (f'import sys, {module}; print([m for m in {HOSTS!r} '
+            f'if m in sys.modules], "mmcv.ops" in sys.modules)')
+    out = subprocess.run([sys.executable, '-c', code], cwd=REPO,
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip() == '[] False'

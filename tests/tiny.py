@@ -19,12 +19,14 @@ ATTO_DIMS = [40, 80, 160, 320]
 
 
 def _loaders(data_root, *loaders):
-    """Every loader reads ``data_root`` in the main process."""
+    """Every loader reads ``data_root`` in the main process (the shipped
+    configs keep their GPU recipes' workers)."""
     opts = {}
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader',
                    *loaders):
         opts[f'{loader}.dataset.data_root'] = data_root
         opts[f'{loader}.num_workers'] = 0
+        opts[f'{loader}.persistent_workers'] = False
     return opts
 
 
@@ -50,8 +52,8 @@ def _dota(roots, max_epochs):
     return opts
 
 
-def _potsdam(roots, max_iters):
-    opts = _loaders(roots['potsdam'])
+def _potsdam(root, max_iters):
+    opts = _loaders(root)
     opts.update({
         'model.backbone.arch': 'atto',
         'model.backbone.drop_path_rate': 0.1,
@@ -74,13 +76,15 @@ def _potsdam(roots, max_iters):
 
 
 def dataset_of(cfg) -> str:
-    """'dota' or 'potsdam', from the config's training dataset type."""
-    dataset_type = cfg.train_dataloader.dataset.type
-    if dataset_type.endswith('DOTADataset'):
+    """The fixture (a key of the ``roots`` fixture) a config trains on, from
+    its training dataset."""
+    dataset = cfg.train_dataloader.dataset
+    if dataset.type.endswith('DOTADataset'):
         return 'dota'
-    if dataset_type == 'PotsdamDataset':
-        return 'potsdam'
-    raise NotImplementedError(f'no tiny fixture for {dataset_type}')
+    if dataset.type == 'PotsdamDataset':
+        return 'potsdam_rgbir' if dataset.get('img_suffix') == '.tif' \
+            else 'potsdam'
+    raise NotImplementedError(f'no tiny fixture for {dataset.type}')
 
 
 def tiny_config(path: str, roots: dict, length: int = 1) -> Config:
@@ -88,6 +92,6 @@ def tiny_config(path: str, roots: dict, length: int = 1) -> Config:
     cfg = Config.fromfile(path)
     dataset = dataset_of(cfg)
     opts = _dota(roots, length) if dataset == 'dota' \
-        else _potsdam(roots, length)
+        else _potsdam(roots[dataset], length)
     cfg.merge_from_dict(opts)
     return cfg

@@ -1,5 +1,5 @@
 custom_imports = dict(
-    imports=['rsfm.models', 'rsfm.datasets', 'rsfm.engine'],
+    imports=['rsfm.models', 'rsfm.datasets.rotated', 'rsfm.engine'],
     allow_failed_imports=False)
 # Oriented R-CNN (le90) + FPN, SLFFM-pretrained ConvNeXt-B, DOTA v1.0.
 # Recipe of SMLFR's convnext_base_rcnn_dota.py (reported 79.15 mAP): 12 epochs,

@@ -16,13 +16,19 @@ through :func:`load_pretrained`:
 """
 import argparse
 import collections
+import os
 import os.path as osp
+import pickle
+import re
+import zipfile
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
 from mmengine.logging import print_log
+
+from .known_weights import describe, find_known_weights
 
 #: keys that wrap a state dict in released checkpoints, in search order
 WRAPPER_KEYS = ('state_dict', 'model', 'module', 'teacher', 'student')
@@ -36,7 +42,7 @@ SAFE_GLOBALS = (argparse.Namespace,
 
 #: init_cfg keys that rsfm's loader understands
 PRETRAINED_KEYS = ('type', 'checkpoint', 'prefix', 'map_location',
-                   'checkpoint_bands', 'min_match')
+                   'checkpoint_bands', 'spectral_groups', 'min_match')
 
 
 @dataclass
@@ -91,17 +97,32 @@ def load_weights(filename: str, map_location='cpu') -> dict:
     if not osp.isfile(filename):
         raise FileNotFoundError(f'pretrained checkpoint {filename} does not '
                                 f'exist')
+    size = os.path.getsize(filename)
+    if size == 0:
+        raise ValueError(f'{filename} is empty (0 bytes): an interrupted '
+                         f'download or copy? Fetch the file again.')
     try:
         with torch.serialization.safe_globals(list(SAFE_GLOBALS)):
             checkpoint = torch.load(
                 filename, map_location=map_location, weights_only=True)
-    except Exception as e:
+    except pickle.UnpicklingError as e:
+        if 'Unsupported global' not in str(e):  # not a pickle of objects
+            raise ValueError(
+                f'{filename} ({size} bytes) cannot be read as a torch weight '
+                f'file: it looks truncated or corrupt (not a torch.save '
+                f'archive or pickle). Fetch the file again.') from e
         raise ValueError(
             f'{filename} is not a plain weight file: torch.load('
-            f'weights_only=True) refused it ({type(e).__name__}: '
-            f'{str(e).splitlines()[0]}). rsfm does not unpickle code from '
-            f'pretrained weights; if you trust the file, re-save its state '
-            f'dict with torch.save(state_dict).') from e
+            f'weights_only=True) refused it ({str(e).splitlines()[0]}). '
+            f'rsfm does not unpickle code from pretrained weights; if you '
+            f'trust the file, re-save its state dict with '
+            f'torch.save(state_dict).') from e
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as e:
+        raise ValueError(
+            f'{filename} ({size} bytes) cannot be read as a torch weight '
+            f'file: it looks truncated or corrupt ({type(e).__name__}: '
+            f'{str(e).splitlines()[0] if str(e) else "no detail"}). Fetch '
+            f'the file again.') from e
     if not isinstance(checkpoint, dict):
         raise ValueError(f'{filename} holds a {type(checkpoint).__name__}, '
                          f'not a dict of tensors')
@@ -132,28 +153,45 @@ def find_state_dict(checkpoint: dict, source: str = '') -> Tuple[dict, str]:
     return tensors, '.'.join(path)
 
 
-#: prefixes of the encoder each method releases, preferred over siblings:
-#: MoCo/GeRSP's query encoder (not ``encoder_k.``), CMID's online encoder
-#: (not the momentum ``branch_encoder.``), GFM's student (not ``teacher.``)
-PREFERRED_PREFIXES = ('encoder_q.', 'online_encoder.model.', 'encoder.')
+#: prefixes of the encoder to load, best first: an mmpretrain-style
+#: algorithm's ``backbone.`` (rsfm's own pretraining checkpoints), MoCo /
+#: GeRSP's query encoder, CMID's online encoder, GFM's student
+PREFERRED_PREFIXES = ('backbone.', 'encoder_q.', 'online_encoder.model.',
+                      'encoder.')
+
+#: words of a prefix that mark a teacher, momentum, EMA or key-encoder copy
+#: (``teacher.``, ``ema_model.``, ``momentum_encoder.``, ``target_encoder.``,
+#: ``encoder_k.``, CMID's ``branch_encoder.``): never chosen over another
+#: candidate
+COPY_WORDS = {'teacher', 'ema', 'momentum', 'target', 'k', 'key', 'branch'}
+
+
+def is_copy_prefix(prefix: str) -> bool:
+    """Whether ``prefix`` names a teacher / momentum / EMA / key copy."""
+    return any(word in COPY_WORDS
+               for word in re.split(r'[._]', prefix.lower()) if word)
 
 
 def choose_prefix(prefixes: List[str], what: str = 'encoders') -> str:
     """Pick the prefix of the backbone to load among candidate prefixes.
 
-    Candidates whose last components are one of :data:`PREFERRED_PREFIXES`
-    come first; among those (or all, if none is preferred) the shortest
-    wins. A tie is an error asking for an explicit ``init_cfg`` ``prefix``.
+    Teacher, momentum, EMA and key-encoder copies (:func:`is_copy_prefix`)
+    are set aside while another candidate exists; then the first of
+    :data:`PREFERRED_PREFIXES` (as a whole prefix or its last components)
+    that some candidate matches decides. One candidate left is the answer;
+    more are an error asking for an explicit ``init_cfg`` ``prefix``.
     """
     candidates = sorted(set(prefixes))
-    preferred = [p for p in candidates if any(
-        p == q or p.endswith('.' + q) for q in PREFERRED_PREFIXES)]
-    pool = preferred or candidates
-    shortest = min(len(p) for p in pool)
-    ties = [p for p in pool if len(p) == shortest]
-    if len(ties) == 1:
-        return ties[0]
-    raise ValueError(f'several {what} in the checkpoint, under {ties}; '
+    pool = [p for p in candidates if not is_copy_prefix(p)] or candidates
+    for preferred in PREFERRED_PREFIXES:
+        tier = [p for p in pool
+                if p == preferred or p.endswith('.' + preferred)]
+        if tier:
+            pool = tier
+            break
+    if len(pool) == 1:
+        return pool[0]
+    raise ValueError(f'several {what} in the checkpoint, under {pool}; '
                      f'choose one with init_cfg prefix=...')
 
 
@@ -231,6 +269,9 @@ def load_pretrained(model: nn.Module,
     checkpoint = load_weights(source, init_cfg.get('map_location', 'cpu'))
     state_dict, wrapper = find_state_dict(checkpoint, source)
     report = LoadReport(source=source, wrapper=wrapper)
+    known = find_known_weights(source)
+    if known is not None:
+        report.notes.append(describe(known))
     prefix = init_cfg.get('prefix')
     if prefix:
         prefix = prefix if prefix.endswith('.') else prefix + '.'

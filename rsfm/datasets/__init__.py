@@ -1,4 +1,12 @@
-from .dota import DOTADataset, dump_dota_labels, load_dota_labels
+"""Host-free data code: label formats, converters' bodies, loading
+transforms. Host-specific datasets live in subpackages that configs import
+(``rsfm.datasets.rotated`` for mmrotate)."""
+from .dota_labels import (DOTALabel, DOTAObject, dump_dota_labels,
+                          load_dota_labels)
 from .dota_split import split_dota
+from .transforms import LoadMultiBandImage
 
-__all__ = ['DOTADataset', 'dump_dota_labels', 'load_dota_labels', 'split_dota']
+__all__ = [
+    'DOTALabel', 'DOTAObject', 'LoadMultiBandImage', 'dump_dota_labels',
+    'load_dota_labels', 'split_dota'
+]

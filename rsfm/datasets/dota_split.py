@@ -26,7 +26,7 @@ from mmengine.logging import print_log
 from mmengine.utils import track_iter_progress, track_parallel_progress
 from shapely.geometry import Polygon, box
 
-from .dota import DOTAObject, dump_dota_labels, load_dota_labels
+from .dota_labels import DOTAObject, dump_dota_labels, load_dota_labels
 
 IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
 

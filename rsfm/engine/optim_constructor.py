@@ -1,6 +1,6 @@
 """Layer-wise learning-rate decay that asks the backbone for layer depths."""
 from collections import OrderedDict
-from typing import List
+from typing import List, Optional
 
 import torch.nn as nn
 from mmengine.logging import print_log
@@ -13,7 +13,8 @@ from rsfm.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
 class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
-    """Learning rate ``lr * rate ** (num_layers - layer_id - 1)`` per parameter.
+    """Learning rate ``lr * rate ** (num_layers - layer_id - 1)`` per
+    parameter.
 
     The layer of a parameter comes from ``model.backbone.get_layer_depth(
     name, 'backbone.', decay_type=...)``, so any backbone that implements it
@@ -21,14 +22,25 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
     ``backbone``); parameters outside the backbone get the top layer (scale
     1). Class names are never matched.
 
+    Weight decay is ``weight_decay`` except for flat parameters (1-D: norms,
+    layer scales; and biases), which get ``weight_decay * flat_decay_mult``,
+    and the backbone's ``no_weight_decay()`` parameters (position
+    embeddings, class tokens, Swin's relative position tables), which get
+    none, as timm and the official fine-tuning recipes train.
+
     ``paramwise_cfg`` keys:
 
     - ``layer_decay_rate`` (required): the decay rate, e.g. 0.9;
     - ``decay_type``: ``'layer_wise'`` (default) or ``'stage_wise'``, passed to
       the backbone (ConvNeXt implements both, as the official ConvNeXt
       detection code and SMLFR do);
-    - ``flat_decay_mult``: weight-decay multiplier of 1-D parameters (norms,
-      layer scales) and biases; default 0, as ConvNeXt, BEiT and SMLFR train.
+    - ``flat_decay_mult``: weight-decay multiplier of flat parameters;
+      default 0, as ConvNeXt, BEiT and SMLFR train;
+    - ``custom_keys``: as mmengine's and mmpretrain's,
+      ``{substring: dict(lr_mult=1., decay_mult=1.)}``; the longest
+      substring found in a parameter's name applies: its learning rate is
+      further multiplied by ``lr_mult`` and its weight decay is
+      ``weight_decay * decay_mult``, whatever the rules above say.
 
     Example::
 
@@ -36,7 +48,8 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
             type='OptimWrapper',
             constructor='rsfm.LayerDecayOptimWrapperConstructor',
             optimizer=dict(type='AdamW', lr=1e-4, weight_decay=0.05),
-            paramwise_cfg=dict(layer_decay_rate=0.9, decay_type='stage_wise'))
+            paramwise_cfg=dict(layer_decay_rate=0.9, decay_type='stage_wise',
+                               custom_keys={'neck': dict(lr_mult=10.)}))
     """
 
     def __init__(self, optim_wrapper_cfg: dict, paramwise_cfg: dict = None):
@@ -48,18 +61,30 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         self.layer_decay_rate = float(paramwise_cfg.pop('layer_decay_rate'))
         self.decay_type = paramwise_cfg.pop('decay_type', 'layer_wise')
         self.flat_decay_mult = float(paramwise_cfg.pop('flat_decay_mult', 0.))
+        self.custom_keys = dict(paramwise_cfg.pop('custom_keys', None) or {})
         if paramwise_cfg:
             raise ValueError(
                 f'unknown paramwise_cfg keys {sorted(paramwise_cfg)} for '
                 f'LayerDecayOptimWrapperConstructor; expected '
-                f'layer_decay_rate, decay_type, flat_decay_mult')
+                f'layer_decay_rate, decay_type, flat_decay_mult, custom_keys')
         if not 0 < self.layer_decay_rate <= 1:
             raise ValueError(f'layer_decay_rate must be in (0, 1], got '
                              f'{self.layer_decay_rate}')
+        for key, mults in self.custom_keys.items():
+            unknown = set(mults) - {'lr_mult', 'decay_mult'}
+            if unknown:
+                raise ValueError(f'custom_keys[{key!r}] has unknown entries '
+                                 f'{sorted(unknown)}; expected lr_mult, '
+                                 f'decay_mult')
         super().__init__(optim_wrapper_cfg, None)
 
+    def _custom(self, name: str) -> Optional[dict]:
+        """The ``custom_keys`` entry of the longest key in ``name``."""
+        keys = [k for k in self.custom_keys if k in name]
+        return self.custom_keys[max(sorted(keys), key=len)] if keys else None
+
     def param_groups(self, model: nn.Module) -> List[dict]:
-        """One parameter group per (layer, decayed or flat)."""
+        """One parameter group per (layer, lr, weight decay)."""
         if is_model_wrapper(model):
             model = model.module
         backbone = getattr(model, 'backbone', None)
@@ -68,6 +93,8 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
                 f'{type(model).__name__}.backbone '
                 f'({type(backbone).__name__}) has no get_layer_depth(); '
                 f'layer-wise decay needs an rsfm backbone')
+        no_decay = {'backbone.' + n
+                    for n in getattr(backbone, 'no_weight_decay', set)()}
         base_wd = self.optimizer_cfg.get('weight_decay', 0.)
         groups = OrderedDict()
         for name, param in model.named_parameters():
@@ -75,21 +102,27 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
                 continue
             layer_id, num_layers = backbone.get_layer_depth(
                 name, 'backbone.', decay_type=self.decay_type)
-            flat = param.ndim == 1 or name.endswith('.bias')
-            key = (layer_id, flat)
+            lr_scale = self.layer_decay_rate**(num_layers - layer_id - 1)
+            if name in no_decay:
+                wd_mult = 0.
+            elif param.ndim == 1 or name.endswith('.bias'):
+                wd_mult = self.flat_decay_mult
+            else:
+                wd_mult = 1.
+            custom = self._custom(name)
+            if custom is not None:
+                lr_scale *= custom.get('lr_mult', 1.)
+                wd_mult = custom.get('decay_mult', 1.)
+            key = (layer_id, lr_scale, wd_mult)
             if key not in groups:
-                scale = self.layer_decay_rate**(num_layers - layer_id - 1)
                 groups[key] = dict(
-                    params=[], param_names=[], lr=self.base_lr * scale,
-                    weight_decay=base_wd *
-                    (self.flat_decay_mult if flat else 1.),
-                    lr_scale=scale)
+                    params=[], param_names=[], lr=self.base_lr * lr_scale,
+                    weight_decay=base_wd * wd_mult, lr_scale=lr_scale)
             groups[key]['params'].append(param)
             groups[key]['param_names'].append(name)
-        lines = [f'layer {lid:>2} {"flat" if flat else "    "} lr scale '
-                 f'{g["lr_scale"]:.4f} wd {g["weight_decay"]:.4g} '
-                 f'({len(g["params"])} tensors)'
-                 for (lid, flat), g in sorted(groups.items())]
+        lines = [f'layer {lid:>2} lr scale {scale:.4f} wd '
+                 f'{g["weight_decay"]:.4g} ({len(g["params"])} tensors)'
+                 for (lid, scale, _), g in sorted(groups.items())]
         print_log(f'layer-wise lr decay {self.layer_decay_rate} '
                   f'({self.decay_type}):\n  ' + '\n  '.join(lines),
                   logger='current')

@@ -16,8 +16,10 @@ from mmengine.device import (get_device, is_cuda_available, is_mlu_available,
 from mmengine.dist import is_distributed
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper, revert_sync_batchnorm
+from mmengine.registry import MODEL_WRAPPERS
 from mmengine.runner import Runner as _MMEngineRunner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
+from torch.nn.parallel import DistributedDataParallel
 
 from rsfm.registry import RUNNERS
 
@@ -66,9 +68,10 @@ class Runner(_MMEngineRunner):
        ``open-mmlab://``) still go through mmengine's loaders.
     2. ``launcher='pytorch'`` without CUDA initialises a ``gloo`` process
        group (mmengine's ``init_dist`` calls ``torch.cuda.set_device``).
-    3. Distributed CPU models are wrapped without ``device_ids`` (see
-       :class:`~rsfm.engine.DeviceAwareDistributedDataParallel`), and their
-       SyncBN layers become BN (torch's SyncBN runs on GPUs only): each CPU
+    3. Distributed CPU models are wrapped by the configured wrapper
+       (``model_wrapper_cfg``, default ``MMDistributedDataParallel``) without
+       ``device_ids``, and SyncBN layers, of the model or of ``sync_bn``,
+       stay BN (torch's and mmcv's SyncBN run on GPUs only): each CPU
        process then normalises with its own batch statistics.
     4. ``AmpOptimWrapper`` (fp16 needs an accelerator; mmengine asserts one)
        falls back to ``OptimWrapper`` with a warning when no GPU is visible,
@@ -85,18 +88,29 @@ class Runner(_MMEngineRunner):
 
     def wrap_model(self, model_wrapper_cfg: Optional[dict],
                    model: torch.nn.Module):
-        if (self.distributed and not is_model_wrapper(model)
+        if not (self.distributed and not is_model_wrapper(model)
                 and get_device() == 'cpu'):
-            self.logger.info('distributed run on CPU: SyncBN layers are '
-                             'reverted to BN')
-            model = revert_sync_batchnorm(model)
-            if model_wrapper_cfg is None:
-                model_wrapper_cfg = dict(
-                    type='rsfm.DeviceAwareDistributedDataParallel',
-                    broadcast_buffers=False,
-                    find_unused_parameters=self.cfg.get(
-                        'find_unused_parameters', False))
-        return super().wrap_model(model_wrapper_cfg, model)
+            return super().wrap_model(model_wrapper_cfg, model)
+        # NOTE: mmengine passes device_ids=[LOCAL_RANK], which DDP refuses
+        # for CPU modules, and converts to SyncBN after any revert.
+        if self.cfg.get('sync_bn') is not None:
+            self.logger.warning(f'sync_bn={self.cfg.sync_bn!r} is ignored: '
+                                f'SyncBN needs GPUs')
+        self.logger.info('distributed run on CPU: SyncBN layers are '
+                         'reverted to BN')
+        model = revert_sync_batchnorm(model)
+        cfg = dict(model_wrapper_cfg or dict(
+            broadcast_buffers=False,
+            find_unused_parameters=self.cfg.get('find_unused_parameters',
+                                                False)))
+        cfg.setdefault('type', 'MMDistributedDataParallel')
+        wrapper = MODEL_WRAPPERS.get(cfg['type'])
+        if wrapper is None:
+            raise KeyError(f'model_wrapper_cfg type {cfg["type"]!r} is not a '
+                           f'registered model wrapper')
+        if issubclass(wrapper, DistributedDataParallel):
+            cfg['device_ids'] = None  # a CPU module takes none
+        return MODEL_WRAPPERS.build(cfg, default_args=dict(module=model))
 
     def build_optim_wrapper(self, optim_wrapper):
         return super().build_optim_wrapper(amp_fallback(optim_wrapper))

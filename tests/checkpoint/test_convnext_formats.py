@@ -41,7 +41,7 @@ def test_smlfr_timm_style_encoder(tmp_path):
     model = _load(tmp_path / 'smlfr.pth', out_norms=False)
     report = model.pretrained_report
     assert report.wrapper == 'module'
-    assert report.fmt == 'official ConvNeXt / SMLFR encoder'
+    assert report.fmt == 'official ConvNeXt / SLFFM encoder'
     assert report.missing == [] and report.unexpected == []
     assert report.match_ratio == 1.0
     _same_outputs(model, src)
@@ -61,8 +61,9 @@ def test_smlfr_pretraining_checkpoint_with_decoder(tmp_path):
                 'is_pretrain': True}, tmp_path / 'pcfm.pth')
     model = _load(tmp_path / 'pcfm.pth')
     report = model.pretrained_report
-    assert report.fmt.startswith('SMLFR pretraining (sparse encoder) under '
-                                 '"sparse_encoder.sp_cnn."')
+    assert report.fmt.startswith(
+        'SLFFM pretraining (SMLFR release, sparse encoder) under '
+        '"sparse_encoder.sp_cnn."')
     assert '3 other keys dropped' in report.fmt
     # the dense backbone's output norms are not in a pretraining checkpoint
     assert report.missing == [f'norm{i}.{p}' for i in range(4)

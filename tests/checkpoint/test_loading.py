@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from rsfm.checkpoint import (find_state_dict, load_weights, locate_encoder,
+from rsfm.checkpoint import (choose_prefix, find_known_weights,
+                             find_state_dict, load_weights, locate_encoder,
                              pretrained_init_cfg)
 from rsfm.models.utils import adapt_input_bands
 
@@ -29,9 +30,9 @@ def test_locate_encoder():
         locate_encoder(sd, ('nothing', ))
     # preferred prefixes win over their momentum / teacher siblings
     sd = {f'{p}.stem.w': t for p in ('branch_encoder', 'online_encoder.model',
-                                     'teacher', 'x.encoder')}
+                                     'teacher')}
     assert locate_encoder(sd, ('stem.w', ))[2].startswith(
-        ' under "x.encoder."')
+        ' under "online_encoder.model."')
     with pytest.raises(ValueError, match='several encoders'):
         locate_encoder({'a.stem.w': t, 'b.stem.w': t}, ('stem.w', ))
     # accept() filters candidates
@@ -40,12 +41,48 @@ def test_locate_encoder():
     assert set(kept) == {'stem.w'}
 
 
+@pytest.mark.parametrize('copies,expected', [
+    # mmpretrain-style algorithms: the student backbone, not the teacher
+    (('backbone', 'teacher'), 'backbone.'),
+    (('teacher.backbone', 'backbone'), 'backbone.'),
+    (('ema', 'backbone'), 'backbone.'),
+    (('target_generator.teacher', 'backbone'), 'backbone.'),
+    (('momentum_encoder', 'base_encoder'), 'base_encoder.'),
+    (('encoder_k', 'encoder_q'), 'encoder_q.'),
+    (('model_ema', 'model'), 'model.'),
+    (('encoder', 'teacher'), 'encoder.'),
+])
+def test_choose_prefix_prefers_the_student(copies, expected):
+    """Shortest-prefix-wins loaded 'ema.'/'teacher.' over 'backbone.'."""
+    assert choose_prefix([c + '.' for c in copies]) == expected
+
+
+def test_choose_prefix_keeps_ambiguity_an_error():
+    with pytest.raises(ValueError, match='several encoders'):
+        choose_prefix(['student_a.', 'student_b.'])
+    with pytest.raises(ValueError, match='several encoders'):
+        choose_prefix(['a.backbone.', 'b.backbone.'])
+    assert choose_prefix(['teacher.']) == 'teacher.'  # the only one
+
+
 def test_load_weights_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match='missing.pth does not exist'):
         load_weights(str(tmp_path / 'missing.pth'))
     torch.save([torch.zeros(1)], tmp_path / 'list.pth')
     with pytest.raises(ValueError, match='holds a list'):
         load_weights(str(tmp_path / 'list.pth'))
+    (tmp_path / 'empty.pth').write_bytes(b'')
+    with pytest.raises(ValueError, match=r'empty.pth is empty \(0 bytes\)'):
+        load_weights(str(tmp_path / 'empty.pth'))
+    torch.save({'w': torch.zeros(1000)}, tmp_path / 'full.pth')
+    data = (tmp_path / 'full.pth').read_bytes()
+    (tmp_path / 'cut.pth').write_bytes(data[:len(data) // 2])
+    with pytest.raises(ValueError, match=r'cut.pth \(\d+ bytes\) cannot be '
+                       r'read .* truncated or corrupt'):
+        load_weights(str(tmp_path / 'cut.pth'))
+    (tmp_path / 'text.pth').write_text('not a checkpoint')
+    with pytest.raises(ValueError, match='truncated or corrupt'):
+        load_weights(str(tmp_path / 'text.pth'))
 
 
 def test_pretrained_init_cfg():
@@ -114,3 +151,11 @@ def test_load_weights_reads_yacs_config_without_yacs(tmp_path):
     ckpt = load_weights(str(path))
     assert ckpt['config'] == {'DATA': {'IMG_SIZE': 192}}
     assert type(ckpt['config']).__name__ == 'OrderedDict'
+
+
+def test_known_weights_table():
+    known = find_known_weights('/data/ckpt/SpectralGPT+.pth')
+    assert known.name == 'spectralgpt-plus' and known.input_size == 128
+    assert len(known.bands) == 12 and 'B10' not in known.bands
+    assert find_known_weights('gfm.pth').licence == 'Apache-2.0'
+    assert find_known_weights('mine.pth') is None

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from mmengine.registry import init_default_scope
 
-from rsfm.datasets import DOTADataset, load_dota_labels
-from rsfm.datasets.dota import DOTAObject, dump_dota_labels
+from rsfm.datasets import load_dota_labels
+from rsfm.datasets.rotated import DOTADataset
+from rsfm.datasets.dota_labels import DOTAObject, dump_dota_labels
 from rsfm.datasets.dota_split import (find_scenes, sliding_windows,
                                       split_dota, window_objects)
 from tests.conftest import REPO
@@ -45,6 +46,15 @@ def test_load_gsd_null_and_missing_difficulty(tmp_path):
     assert label.header['gsd'] is None
     assert label.objects == [DOTAObject([1., 2., 3., 4., 5., 6., 7., 8.],
                                         'ship', 0)]
+
+
+def test_load_skips_utf8_byte_order_mark(tmp_path):
+    path = tmp_path / 'bom.txt'
+    path.write_bytes('imagesource:GoogleEarth\ngsd:0.15\n'
+                     '1 2 3 4 5 6 7 8 ship 1\n'.encode('utf-8-sig'))
+    label = load_dota_labels(str(path))
+    assert label.header == {'imagesource': 'GoogleEarth', 'gsd': 0.15}
+    assert label.objects[0].difficult == 1
 
 
 @pytest.mark.parametrize('text,match', [

@@ -3,7 +3,8 @@ import torch.nn as nn
 from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS, init_default_scope
 
 from rsfm.engine import LayerDecayOptimWrapperConstructor
-from rsfm.models.backbones import ConvNeXt
+from rsfm.models.backbones import (ConvNeXt, SwinTransformer,
+                                   VisionTransformer)
 
 
 class _Detector(nn.Module):
@@ -59,6 +60,45 @@ def test_frozen_parameters_are_left_out():
     groups = _groups(dict(layer_decay_rate=0.9), model)
     names = [n for g in groups for n in g['param_names']]
     assert not any(n.startswith('backbone.stages.0.') for n in names)
+
+
+def test_no_weight_decay_of_the_backbone_is_honoured():
+    """Position embeddings, class tokens and Swin's relative position
+    tables get no weight decay (timm, official Swin, BEiT/MAE)."""
+    model = _Detector()
+    model.backbone = VisionTransformer('mini', img_size=32)
+    groups = _groups(dict(layer_decay_rate=0.9), model)
+    for name in ('backbone.pos_embed', 'backbone.cls_token'):
+        assert _group_of(groups, name)['weight_decay'] == 0
+    assert _group_of(groups, 'backbone.blocks.0.attn.qkv.weight')[
+        'weight_decay'] == pytest.approx(0.05)
+    model.backbone = SwinTransformer('mini', window_size=4)
+    groups = _groups(dict(layer_decay_rate=0.9, flat_decay_mult=1.0), model)
+    table = 'backbone.layers.0.blocks.0.attn.relative_position_bias_table'
+    assert _group_of(groups, table)['weight_decay'] == 0
+    assert _group_of(groups, 'backbone.norm0.weight')[
+        'weight_decay'] == pytest.approx(0.05)
+
+
+def test_custom_keys_as_mmengine_and_mmpretrain():
+    groups = _groups(dict(layer_decay_rate=0.9, decay_type='stage_wise',
+                          custom_keys={
+                              'neck': dict(lr_mult=10.),
+                              'backbone.stages.3': dict(decay_mult=0.5),
+                              'backbone.stages.3.0.gamma': dict(decay_mult=2.),
+                          }))
+    neck = _group_of(groups, 'neck.weight')
+    assert neck['lr'] == pytest.approx(1e-3)
+    assert neck['weight_decay'] == pytest.approx(0.05)
+    stage3 = _group_of(groups, 'backbone.stages.3.0.pwconv1.weight')
+    assert stage3['lr'] == pytest.approx(1e-4 * 0.9**3)
+    assert stage3['weight_decay'] == pytest.approx(0.025)
+    # the longest key wins, and it overrides the flat rule
+    gamma = _group_of(groups, 'backbone.stages.3.0.gamma')
+    assert gamma['weight_decay'] == pytest.approx(0.1)
+    with pytest.raises(ValueError, match='unknown entries'):
+        _groups(dict(layer_decay_rate=0.9,
+                     custom_keys={'neck': dict(lr_mul=2.)}))
 
 
 def test_errors():

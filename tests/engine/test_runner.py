@@ -7,16 +7,14 @@ import pytest
 import torch
 import torch.distributed as dist
 import torch.nn as nn
-from mmengine.model import BaseModel
-from mmengine.registry import MODELS
+from mmengine.model import BaseModel, MMDistributedDataParallel
 
-from rsfm.engine import DeviceAwareDistributedDataParallel, Runner
+from rsfm.engine import Runner
 from rsfm.engine.runner import amp_fallback, load_run_checkpoint
 
 _RUN_IDS = itertools.count()
 
 
-@MODELS.register_module(force=True)
 class _ToyModel(BaseModel):
 
     def __init__(self):
@@ -44,7 +42,7 @@ class _ToyData(torch.utils.data.Dataset):
 
 def _cfg(work_dir, max_epochs, **kwargs):
     cfg = dict(
-        model=dict(type='_ToyModel'),
+        model=_ToyModel(),
         work_dir=str(work_dir),
         train_dataloader=dict(
             dataset=_ToyData(), sampler=dict(type='DefaultSampler'),
@@ -86,17 +84,44 @@ def test_resume_continues(tmp_path):
     assert not torch.equal(weights, resumed['state_dict']['linear.weight'])
 
 
-def test_cpu_ddp_wrapper_single_process(monkeypatch):
+class _BNModel(_ToyModel):
+
+    def __init__(self):
+        super().__init__()
+        self.bn = nn.SyncBatchNorm(1)
+
+    def forward(self, inputs, labels=None, mode='tensor'):
+        inputs = torch.stack(inputs) if isinstance(inputs, list) else inputs
+        out = self.bn(self.linear(inputs))
+        if mode == 'loss':
+            return dict(loss=((out.squeeze(-1) - labels)**2).mean())
+        return out
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only behaviour')
+@pytest.mark.parametrize('wrapper_cfg', [
+    None,
+    # the common config idiom, which failed on CPUs (device_ids passed)
+    dict(type='MMDistributedDataParallel', find_unused_parameters=True),
+])
+def test_cpu_distributed_wrapping(monkeypatch, tmp_path, wrapper_cfg):
     monkeypatch.setenv('MASTER_ADDR', '127.0.0.1')
     monkeypatch.setenv('MASTER_PORT', '29531')
+    monkeypatch.setenv('LOCAL_RANK', '0')
     dist.init_process_group('gloo', rank=0, world_size=1)
     try:
-        model = _ToyModel()
-        wrapped = DeviceAwareDistributedDataParallel(
-            module=model, device_ids=[0])
-        assert wrapped.device_ids is None
-        out = wrapped(torch.randn(3, 2))
-        assert out.shape == (3, 1)
+        runner = Runner(**_cfg(tmp_path, 1, launcher='pytorch',
+                               model=_BNModel(),
+                               cfg=dict(sync_bn='torch',
+                                        model_wrapper_cfg=wrapper_cfg)))
+        runner.train()
+        assert isinstance(runner.model, MMDistributedDataParallel)
+        assert runner.model.device_ids is None
+        assert runner.model.find_unused_parameters == (wrapper_cfg
+                                                       is not None)
+        # SyncBN (GPU-only) came back neither from the model nor sync_bn
+        assert not any(isinstance(m, nn.SyncBatchNorm)
+                       for m in runner.model.modules())
     finally:
         dist.destroy_process_group()
 

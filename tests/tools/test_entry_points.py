@@ -40,11 +40,6 @@ def _config(name):
     return next(p for p in CONFIGS if osp.basename(p).startswith(name))
 
 
-@pytest.fixture(scope='module')
-def roots(dota_split, potsdam_root):
-    return dict(dota=dota_split, potsdam=potsdam_root)
-
-
 @pytest.mark.parametrize('name,length,metric_keys', [
     ('oriented-rcnn', 2, ['dota/mAP']),
     ('upernet', 4, ['aAcc', 'mIoU', 'mFscore']),

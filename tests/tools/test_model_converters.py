@@ -11,7 +11,7 @@ from rsfm.models.backbones import (ConvNeXt, ResNet, SpectralViT,
 from tests.conftest import REPO
 
 
-def _smlfr():
+def _slffm():
     model = ConvNeXt('atto', out_norms=False)
     return model, {'module': {f'sparse_encoder.sp_cnn.{k}': v
                               for k, v in model.state_dict().items()},
@@ -47,7 +47,7 @@ def _spectralgpt():
 
 
 @pytest.mark.parametrize('script,make,arch', [
-    ('smlfr', _smlfr, None),
+    ('slffm', _slffm, None),
     ('cmid', _cmid_resnet, 'resnet'),
     ('gfm', _gfm, None),
     ('gersp', _gersp, None),

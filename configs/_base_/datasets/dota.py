@@ -1,9 +1,9 @@
 # DOTA v1.0, single-scale split (1024x1024 patches, gap 200), as SMLFR trains.
 # Local copy of open-mmlab/mmrotate (dev-1.x) configs/_base_/datasets/dota.py.
 # Differences: rsfm.DOTADataset (reads raw and split label grammars, clear
-# errors), persistent workers off (they hang CPU smoke runs), and a
-# `submission_dataloader` that `tools/test.py --format-only` uses for the
-# unlabeled test split.
+# errors; custom_imports 'rsfm.datasets.rotated') and a `submission_dataloader`
+# that `tools/test.py --format-only` uses for the unlabeled test split.
+# Loader workers are upstream's (GPU recipes); CPU smoke tests shrink them.
 #
 # Prepare with tools/dataset_converters/dota.py:
 #   data/split_ss_dota/trainval/{images,annfiles}  (DOTA train + val)
@@ -45,7 +45,7 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=2,
     num_workers=2,
-    persistent_workers=False,
+    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     batch_sampler=None,
     dataset=dict(
@@ -58,7 +58,7 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=1,
     num_workers=2,
-    persistent_workers=False,
+    persistent_workers=True,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
@@ -79,7 +79,7 @@ test_evaluator = val_evaluator
 submission_dataloader = dict(
     batch_size=1,
     num_workers=2,
-    persistent_workers=False,
+    persistent_workers=True,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(

@@ -1,6 +1,7 @@
 # ISPRS Potsdam, mmseg's converted layout (512x512 clips at stride 256):
 #   data/potsdam/img_dir/{train,val}/*.png, data/potsdam/ann_dir/{train,val}/*.png
 # Local copy of open-mmlab/mmsegmentation v1.2.2 configs/_base_/datasets/potsdam.py.
+# Loader workers are upstream's (GPU recipes); CPU smoke tests shrink them.
 #
 # Evaluation protocol as SMLFR: label 0 (boundary) and clutter are ignored, the
 # five classes below are trained and evaluated. reduce_zero_label maps
@@ -44,8 +45,8 @@ tta_pipeline = [
 ]
 train_dataloader = dict(
     batch_size=2,
-    num_workers=2,
-    persistent_workers=False,
+    num_workers=4,
+    persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
@@ -57,8 +58,8 @@ train_dataloader = dict(
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=1,
-    num_workers=2,
-    persistent_workers=False,
+    num_workers=4,
+    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=dataset_type,

@@ -1,3 +1,5 @@
+from .base_backbone import BaseBackbone
+from .base_vit import BaseViT
 from .convnext import ConvNeXt
 from .resnet import ResNet
 from .spectral_vit import SpectralViT
@@ -5,5 +7,6 @@ from .swin import SwinTransformer
 from .vit import VisionTransformer
 
 __all__ = [
-    'ConvNeXt', 'ResNet', 'SpectralViT', 'SwinTransformer', 'VisionTransformer'
+    'BaseBackbone', 'BaseViT', 'ConvNeXt', 'ResNet', 'SpectralViT',
+    'SwinTransformer', 'VisionTransformer'
 ]

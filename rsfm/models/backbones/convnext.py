@@ -13,13 +13,12 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 import torch.utils.checkpoint as cp
-from mmcv.cnn.bricks import DropPath
 
 from rsfm.checkpoint import locate_encoder
 from rsfm.registry import MODELS
-from .base_backbone import BaseBackbone, freeze
+from ..layers import DropPath, LayerNorm2d, drop_path_rates
+from .base_backbone import BaseBackbone
 
 #: first-layer key of each supported layout, used to find the key prefix
 _SENTINELS = ('downsample_layers.0.0.weight', 'stem.0.weight')
@@ -33,9 +32,10 @@ def convert_convnext(state_dict: Dict[str, torch.Tensor]
     """Convert a ConvNeXt state dict to rsfm's (= the official) layout.
 
     Recognised by key sentinels, under any prefix (``sparse_encoder.sp_cnn.``
-    of SMLFR pretraining checkpoints, ``backbone.``, ``encoder.``, ...):
+    of SLFFM pretraining checkpoints as SMLFR releases them, ``backbone.``,
+    ``encoder.``, ...):
 
-    - official facebookresearch / SMLFR encoder: ``stages.0.0.dwconv``;
+    - official facebookresearch / SLFFM encoder: ``stages.0.0.dwconv``;
     - mmpretrain: ``stages.0.0.depthwise_conv``;
     - timm: ``stem.0``, ``stages.1.downsample.1``, ``stages.0.blocks.0.conv_dw``
       (1x1-conv MLPs are reshaped to linear weights).
@@ -70,25 +70,9 @@ def convert_convnext(state_dict: Dict[str, torch.Tensor]
                 key = key.replace(old, new)
             out[key] = value
         return out, 'mmpretrain ConvNeXt' + where
-    fmt = 'SMLFR pretraining (sparse encoder)' \
-        if 'sp_cnn.' in where else 'official ConvNeXt / SMLFR encoder'
+    fmt = 'SLFFM pretraining (SMLFR release, sparse encoder)' \
+        if 'sp_cnn.' in where else 'official ConvNeXt / SLFFM encoder'
     return state_dict, fmt + where
-
-
-class LayerNorm2d(nn.LayerNorm):
-    """LayerNorm over the channel dimension of an NCHW tensor.
-
-    Same parameters (``weight``, ``bias``) and function as the official
-    ``LayerNorm(data_format='channels_first')``.
-    """
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x.permute(0, 2, 3, 1)  # (B, H, W, C)
-        x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias,
-                         self.eps)
-        # NOTE: no .contiguous(): convolutions take the permuted view, and
-        # the copy made rsfm 10% slower than timm (benchmark_backbones.py).
-        return x.permute(0, 3, 1, 2)  # (B, C, H, W)
 
 
 class ConvNeXtBlock(nn.Module):
@@ -150,20 +134,21 @@ class ConvNeXt(BaseBackbone):
         arch: A key of :attr:`arch_settings` or a dict with ``depths`` and
             ``dims``. ``'atto'`` (3.4M parameters) is the arch the tests use.
         in_channels: Number of input bands; any positive number.
-        out_indices: Stages whose feature maps are returned.
+        out_indices: Stages whose feature maps are returned; later stages
+            are not built.
         out_norms: Add an output LayerNorm ``norm{i}`` per returned stage, as
             the official detection/segmentation backbone does.
         drop_path_rate: Stochastic depth rate, increasing linearly over blocks.
         layer_scale_init_value: Initial value of the per-block ``gamma``.
-        frozen_stages: Freeze the stem and the first ``frozen_stages`` stages
-            (their downsample layer, blocks and output norm); 0 freezes none.
+        frozen_stages: -1 freezes nothing, 0 the stem, ``k`` the stem and
+            the first ``k`` stages (downsample layer, blocks, output norm).
         with_cp: Gradient checkpointing in every block (saves memory).
         bands: Names of the input bands, e.g. ``('R', 'G', 'B', 'NIR')``.
             Needed when a pretrained first layer has other bands: those named
             in both keep their kernels, others start at zero (logged).
         init_cfg: mmengine init config. ``dict(type='Pretrained',
-            checkpoint=PATH)`` loads official, SMLFR, mmpretrain and timm
-            ConvNeXt checkpoints as released (see :func:`convert_convnext`
+            checkpoint=PATH)`` loads official, SLFFM (SMLFR), mmpretrain and
+            timm ConvNeXt checkpoints as released (see :func:`convert_convnext`
             and :func:`rsfm.checkpoint.load_pretrained`); optional keys
             ``prefix``, ``checkpoint_bands`` (default R, G, B for 3-channel
             checkpoints) and ``min_match``.
@@ -187,7 +172,7 @@ class ConvNeXt(BaseBackbone):
                  out_norms: bool = True,
                  drop_path_rate: float = 0.,
                  layer_scale_init_value: float = 1e-6,
-                 frozen_stages: int = 0,
+                 frozen_stages: int = -1,
                  with_cp: bool = False,
                  bands: Optional[Sequence[str]] = None,
                  init_cfg: Optional[Union[dict, list]] = None):
@@ -198,20 +183,12 @@ class ConvNeXt(BaseBackbone):
         if len(self.depths) != len(self.dims):
             raise ValueError(f'ConvNeXt arch has {len(self.depths)} depths '
                              f'but {len(self.dims)} dims')
-        num_stages = len(self.depths)
-        out_indices = [i + num_stages if i < 0 else i for i in out_indices]
-        for i in out_indices:
-            if not 0 <= i < num_stages:
-                raise ValueError(f'out_indices entry {i} is outside the '
-                                 f'{num_stages} stages of this ConvNeXt')
-        if not 0 <= frozen_stages <= num_stages:
-            raise ValueError(f'frozen_stages must be in [0, {num_stages}], '
-                             f'got {frozen_stages}')
-        self.out_indices = tuple(out_indices)
+        num_stages = self.init_stages(len(self.depths), out_indices,
+                                      frozen_stages)
         self.out_norms = out_norms
-        self.frozen_stages = frozen_stages
 
-        # Stem (patchify 4x4) and three 2x downsampling layers.
+        # Stem (patchify 4x4) and 2x downsampling layers, up to the last
+        # stage in out_indices.
         self.downsample_layers = nn.ModuleList()
         self.downsample_layers.append(
             nn.Sequential(
@@ -223,21 +200,21 @@ class ConvNeXt(BaseBackbone):
                     LayerNorm2d(self.dims[i - 1], eps=1e-6),
                     nn.Conv2d(self.dims[i - 1], self.dims[i], 2, stride=2)))
 
-        rates = torch.linspace(0, drop_path_rate, sum(self.depths)).tolist()
+        rates = drop_path_rates(drop_path_rate, sum(self.depths))
         self.stages = nn.ModuleList()
-        start = 0
-        for depth, dim in zip(self.depths, self.dims):
+        for i in range(num_stages):
+            start = sum(self.depths[:i])
             self.stages.append(
                 nn.Sequential(*[
-                    ConvNeXtBlock(dim, rates[start + j],
+                    ConvNeXtBlock(self.dims[i], rates[start + j],
                                   layer_scale_init_value, with_cp)
-                    for j in range(depth)
+                    for j in range(self.depths[i])
                 ]))
-            start += depth
 
         if out_norms:
             for i in self.out_indices:
-                self.add_module(f'norm{i}', LayerNorm2d(self.dims[i], eps=1e-6))
+                self.add_module(f'norm{i}',
+                                LayerNorm2d(self.dims[i], eps=1e-6))
 
         self._freeze_stages()
 
@@ -245,23 +222,32 @@ class ConvNeXt(BaseBackbone):
         """Official init: trunc normal 0.02, zero bias."""
         self.trunc_normal_init((nn.Conv2d, nn.Linear))
 
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        self.check_input(x)
-        outs = []
-        for i, (down, stage) in enumerate(
-                zip(self.downsample_layers, self.stages)):
-            x = stage(down(x))  # (B, dims[i], H / 2**(i+2), W / 2**(i+2))
-            if i in self.out_indices:
-                outs.append(getattr(self, f'norm{i}')(x)
-                            if self.out_norms else x)
-        return tuple(outs)
+    def embed(self, x: torch.Tensor,
+              mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """The stem: ``(B, dims[0], H / 4, W / 4)``."""
+        return self.downsample_layers[0](x)
 
-    def _freeze_stages(self):
-        for i in range(self.frozen_stages):
-            modules = [self.downsample_layers[i], self.stages[i]]
-            if self.out_norms and i in self.out_indices:
-                modules.append(getattr(self, f'norm{i}'))
-            freeze(modules)
+    def forward_stage(self, i: int, x: torch.Tensor,
+                      mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Downsample (after stage 0) and blocks:
+        ``(B, dims[i], H / 2**(i+2), W / 2**(i+2))``."""
+        if i > 0:
+            x = self.downsample_layers[i](x)
+        return self.stages[i](x)
+
+    def output(self, i: int, x: torch.Tensor) -> torch.Tensor:
+        return getattr(self, f'norm{i}')(x) if self.out_norms else x
+
+    def stem_parts(self):
+        return [self.downsample_layers[0]]
+
+    def stage_parts(self, i: int):
+        parts = [self.stages[i]]
+        if i > 0:
+            parts.append(self.downsample_layers[i])
+        if self.out_norms and i in self.out_indices:
+            parts.append(getattr(self, f'norm{i}'))
+        return parts
 
     def get_layer_depth(self,
                         param_name: str,

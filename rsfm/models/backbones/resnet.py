@@ -12,11 +12,11 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 import torch
 import torch.nn as nn
 import torch.utils.checkpoint as cp
-from mmcv.cnn.bricks import DropPath
 
 from rsfm.checkpoint import locate_encoder
 from rsfm.registry import MODELS
-from .base_backbone import BaseBackbone, freeze
+from ..layers import DropPath, drop_path_rates
+from .base_backbone import BaseBackbone
 
 
 def convert_resnet(state_dict: Dict[str, torch.Tensor]
@@ -108,10 +108,10 @@ class ResNet(BaseBackbone):
             a dict ``dict(block='basic'|'bottleneck', blocks=[...],
             width=64)``; default ``None`` uses ``depth``.
         in_channels: Number of input bands.
-        out_indices: Stages (``layer1``..``layer4`` = 0..3) to return.
-        frozen_stages: Freeze the stem and the first ``frozen_stages``
-            stages (weights and BN statistics); 0 freezes none, -1 nothing
-            at all (not even the stem).
+        out_indices: Stages (``layer1``..``layer4`` = 0..3) to return; later
+            stages are not built.
+        frozen_stages: -1 freezes nothing, 0 the stem, ``k`` the stem and
+            the first ``k`` stages (weights and BN statistics).
         norm_eval: Keep all BN layers in eval mode while training (the usual
             detection setting with small batches).
         drop_path_rate: Stochastic depth rate, increasing over blocks.
@@ -160,17 +160,9 @@ class ResNet(BaseBackbone):
         if block is None or len(setting.get('blocks', ())) != 4:
             raise ValueError(f'ResNet arch {setting} needs block "basic" or '
                              f'"bottleneck" and four stage depths')
-        for i in out_indices:
-            if not 0 <= i < 4:
-                raise ValueError(f'out_indices entry {i} is outside the 4 '
-                                 f'stages of this ResNet')
-        if not -1 <= frozen_stages <= 4:
-            raise ValueError(f'frozen_stages must be in [-1, 4], got '
-                             f'{frozen_stages}')
         self.blocks = list(setting['blocks'])
         width = setting.get('width', 64)
-        self.out_indices = tuple(out_indices)
-        self.frozen_stages = frozen_stages
+        num_stages = self.init_stages(4, out_indices, frozen_stages)
         self.norm_eval = norm_eval
         self.with_cp = with_cp
 
@@ -178,10 +170,10 @@ class ResNet(BaseBackbone):
         self.bn1 = nn.BatchNorm2d(width)
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(3, 2, 1)
-        rates = torch.linspace(0, drop_path_rate, sum(self.blocks)).tolist()
+        rates = drop_path_rates(drop_path_rate, sum(self.blocks))
         inplanes, index = width, 0
         self.out_channels = []
-        for i, num in enumerate(self.blocks):
+        for i, num in enumerate(self.blocks[:num_stages]):
             planes, stride = width * 2**i, 1 if i == 0 else 2
             layers = []
             for j in range(num):
@@ -211,25 +203,24 @@ class ResNet(BaseBackbone):
                 nn.init.constant_(m.weight, 1)
                 nn.init.constant_(m.bias, 0)
 
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        self.check_input(x)
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))  # (B, w, H/4,.)
-        outs = []
-        for i in range(4):
-            layer = getattr(self, f'layer{i + 1}')
-            for block in layer:
-                x = cp.checkpoint(block, x, use_reentrant=False) \
-                    if self.with_cp and x.requires_grad else block(x)
-            if i in self.out_indices:
-                outs.append(x)  # (B, out_channels[i], H / 2**(i+2), ...)
-        return tuple(outs)
+    def embed(self, x: torch.Tensor,
+              mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """conv1 (stride 2), BN, ReLU, max pool: ``(B, width, H/4, W/4)``."""
+        return self.maxpool(self.relu(self.bn1(self.conv1(x))))
 
-    def _freeze_stages(self):
-        if self.frozen_stages < 0:
-            return
-        freeze([self.conv1, self.bn1] + [
-            getattr(self, f'layer{i + 1}') for i in range(self.frozen_stages)
-        ])
+    def forward_stage(self, i: int, x: torch.Tensor,
+                      mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """``layer{i+1}``: ``(B, out_channels[i], H / 2**(i+2), ...)``."""
+        for block in getattr(self, f'layer{i + 1}'):
+            x = cp.checkpoint(block, x, use_reentrant=False) \
+                if self.with_cp and x.requires_grad else block(x)
+        return x
+
+    def stem_parts(self):
+        return [self.conv1, self.bn1]
+
+    def stage_parts(self, i: int):
+        return [getattr(self, f'layer{i + 1}')]
 
     def train(self, mode: bool = True):
         super().train(mode)

@@ -15,18 +15,14 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmengine.model.weight_init import trunc_normal_
 
 from rsfm.checkpoint import LoadReport, locate_encoder
+from rsfm.checkpoint.known_weights import SENTINEL2_12
 from rsfm.registry import MODELS
-from .base_backbone import BaseBackbone, freeze
-from .vit import (Block, VisionTransformer, add_pyramid,
-                  check_pyramid_args, resize_pos_embed)
-
-#: the 12 Sentinel-2 L2A bands of BigEarthNet that SpectralGPT is trained on
-SENTINEL2_12 = ('B01', 'B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08',
-                'B8A', 'B09', 'B11', 'B12')
+from ..layers import (SeparateQKVAttention, resize_pos_embed,
+                      select_spectral_groups)
+from .base_vit import BaseViT
 
 
 def convert_spectralgpt(state_dict: Dict[str, torch.Tensor]
@@ -48,30 +44,8 @@ def convert_spectralgpt(state_dict: Dict[str, torch.Tensor]
     return kept, 'SpectralGPT' + where
 
 
-class SeparateQKVAttention(nn.Module):
-    """Self-attention with separate q, k, v projections (SpectralGPT)."""
-
-    def __init__(self, dim: int, num_heads: int, qkv_bias: bool = True):
-        super().__init__()
-        self.num_heads = num_heads
-        self.q = nn.Linear(dim, dim, bias=qkv_bias)
-        self.k = nn.Linear(dim, dim, bias=qkv_bias)
-        self.v = nn.Linear(dim, dim, bias=qkv_bias)
-        self.proj = nn.Linear(dim, dim)
-
-    def forward(self, x):
-        B, N, C = x.shape
-
-        def heads(t):  # (B, N, C) -> (B, heads, N, C / heads)
-            return t.reshape(B, N, self.num_heads, -1).transpose(1, 2)
-
-        x = F.scaled_dot_product_attention(
-            heads(self.q(x)), heads(self.k(x)), heads(self.v(x)))
-        return self.proj(x.transpose(1, 2).reshape(B, N, C))
-
-
 @MODELS.register_module()
-class SpectralViT(BaseBackbone):
+class SpectralViT(BaseViT):
     """SpectralGPT's encoder, with multi-scale outputs for dense heads.
 
     Shapes for a ``(B, 12, 128, 128)`` input, ``arch='base'``,
@@ -93,21 +67,27 @@ class SpectralViT(BaseBackbone):
         t_patch_size: Consecutive bands per token (SpectralGPT: 3).
         in_channels: Number of bands; a multiple of ``t_patch_size``.
         bands: Names of the input bands (default: SpectralGPT's 12
-            Sentinel-2 bands when ``in_channels == 12``). A checkpoint made
-            for another band count gets its spectral position embedding
-            resized, which is logged.
+            Sentinel-2 bands when ``in_channels == 12``). Each group of
+            ``t_patch_size`` bands takes the spectral position embedding of
+            the checkpoint group with the same bands (see
+            :func:`rsfm.models.layers.select_spectral_groups`).
         out_type: ``'featmap'`` or ``'raw'``.
         out_indices: Four blocks feeding the pyramid.
         drop_path_rate: Stochastic depth rate.
-        frozen_stages: Freeze the embeddings and the first blocks.
+        frozen_stages: -1 freezes nothing, 0 the embeddings, ``k`` them and
+            the first ``k`` blocks.
         with_cp: Gradient checkpointing per block.
         init_cfg: ``dict(type='Pretrained', checkpoint=PATH)`` loads
-            SpectralGPT / SpectralGPT+ checkpoints as released.
+            SpectralGPT / SpectralGPT+ checkpoints as released; optional
+            ``checkpoint_bands`` (default: SpectralGPT's 12 bands for a
+            4-group checkpoint) and ``spectral_groups`` (checkpoint group
+            per input group, or ``'interpolate'``).
     """
 
     convert_checkpoint = staticmethod(convert_spectralgpt)
+    no_weight_decay_keys = ('pos_embed_spatial', 'pos_embed_temporal')
     arch_settings = dict(
-        VisionTransformer.arch_settings,
+        BaseViT.arch_settings,
         mini=dict(embed_dims=48, depth=4, num_heads=2))
 
     def __init__(self,
@@ -121,26 +101,22 @@ class SpectralViT(BaseBackbone):
                  out_indices: Optional[Sequence[int]] = None,
                  mlp_ratio: float = 4.,
                  drop_path_rate: float = 0.,
-                 frozen_stages: int = 0,
+                 frozen_stages: int = -1,
                  with_cp: bool = False,
                  init_cfg: Optional[Union[dict, list]] = None):
         if bands is None and in_channels == len(SENTINEL2_12):
             bands = SENTINEL2_12
-        super().__init__(in_channels, bands, init_cfg)
-        arch = self.parse_arch(arch, ('embed_dims', 'depth', 'num_heads'))
         if in_channels % t_patch_size:
             raise ValueError(f'in_channels={in_channels} is not a multiple '
                              f'of t_patch_size={t_patch_size}')
-        dim, depth = arch['embed_dims'], arch['depth']
-        out_indices = check_pyramid_args(out_type, patch_size, depth,
-                                         out_indices)
-        self.embed_dims, self.depth = dim, depth
-        self.patch_size, self.t_patch_size = patch_size, t_patch_size
+        super().__init__(arch, in_channels, bands, patch_size, out_type,
+                         out_indices, mlp_ratio, True, drop_path_rate,
+                         frozen_stages, with_cp,
+                         attention=SeparateQKVAttention, init_cfg=init_cfg)
+        dim = self.embed_dims
+        self.t_patch_size = t_patch_size
         self.groups = in_channels // t_patch_size
         self.grid = (img_size // patch_size, img_size // patch_size)
-        self.out_type, self.out_indices = out_type, tuple(out_indices)
-        self.frozen_stages, self.with_cp = frozen_stages, with_cp
-
         self.patch_embed = nn.Module()
         self.patch_embed.proj = nn.Conv3d(
             1, dim, (t_patch_size, patch_size, patch_size),
@@ -149,17 +125,9 @@ class SpectralViT(BaseBackbone):
             torch.zeros(1, self.grid[0] * self.grid[1], dim))
         self.pos_embed_temporal = nn.Parameter(
             torch.zeros(1, self.groups, dim))
-        rates = torch.linspace(0, drop_path_rate, depth).tolist()
-        self.blocks = nn.ModuleList([
-            Block(dim, arch['num_heads'], mlp_ratio, drop_path=rates[i],
-                  attention=SeparateQKVAttention)
-            for i in range(depth)
-        ])
-        self.norm = nn.LayerNorm(dim, eps=1e-6)
         if out_type == 'featmap':
             self.spectral_fuse = nn.Parameter(
                 torch.full((self.groups, ), 1. / self.groups))
-            add_pyramid(self, dim, patch_size)
         self._freeze_stages()
 
     def init_default_weights(self):
@@ -170,9 +138,9 @@ class SpectralViT(BaseBackbone):
 
     def adapt_pretrained(self, state_dict: dict, report: LoadReport,
                          init_cfg: dict) -> dict:
-        """Resize spatial and spectral position embeddings to this model
-        (its 3D patch embedding takes one channel: bands are not adapted
-        there, but in the spectral embedding)."""
+        """Resize the spatial position embedding; give each band group its
+        spectral one (its 3D patch embedding takes one channel: bands are
+        not adapted there)."""
         pos = state_dict.get('pos_embed_spatial')
         if pos is not None and pos.shape != self.pos_embed_spatial.shape:
             side = math.isqrt(pos.shape[1])
@@ -181,54 +149,55 @@ class SpectralViT(BaseBackbone):
             report.resized.append(('pos_embed_spatial', pos.shape,
                                    self.pos_embed_spatial.shape))
         pos = state_dict.get('pos_embed_temporal')
-        if pos is not None and pos.shape != self.pos_embed_temporal.shape:
-            if self.bands is None:
-                raise ValueError(
-                    f'pos_embed_temporal of {init_cfg["checkpoint"]} is for '
-                    f'{pos.shape[1]} spectral groups, this model has '
-                    f'{self.groups}; name the input bands with bands=(...) '
-                    f'to accept a resized spectral embedding')
-            state_dict['pos_embed_temporal'] = F.interpolate(
-                pos.transpose(1, 2), size=self.groups, mode='linear',
-                align_corners=True).transpose(1, 2)
-            report.resized.append(('pos_embed_temporal', pos.shape,
-                                   self.pos_embed_temporal.shape))
-            report.notes.append(
-                f'bands: {self.in_channels} input bands {self.bands} in '
-                f'{self.groups} spectral groups; the checkpoint had '
-                f'{pos.shape[1]} groups, its spectral position embedding '
-                f'was interpolated')
+        if pos is None:
+            return state_dict
+        choice = init_cfg.get('spectral_groups')
+        ckpt_bands = init_cfg.get('checkpoint_bands')
+        if ckpt_bands is None and \
+                pos.shape[1] * self.t_patch_size == len(SENTINEL2_12):
+            ckpt_bands = SENTINEL2_12
+        if self.bands is None and choice is None:
+            if pos.shape[1] == self.groups:
+                return state_dict
+            raise ValueError(
+                f'pos_embed_temporal of {init_cfg["checkpoint"]} is for '
+                f'{pos.shape[1]} spectral groups, this model has '
+                f'{self.groups}; name the input bands with bands=(...)')
+        try:
+            selected, note = select_spectral_groups(
+                pos, ckpt_bands, self.bands or (), self.t_patch_size,
+                choice)
+        except ValueError as e:
+            raise ValueError(f'{init_cfg["checkpoint"]}: {e}') from None
+        if note:
+            state_dict['pos_embed_temporal'] = selected
+            report.notes.append(note)
         return state_dict
 
-    def forward(self, x: torch.Tensor):
-        self.check_input(x)
+    def embed(self, x: torch.Tensor, mask: Optional[torch.Tensor] = None
+              ) -> Tuple[torch.Tensor, tuple]:
+        """3D patch tokens with spatial + spectral position embeddings:
+        ``(B, T*h*w, C)`` (spectral-group major) and ``(T, h, w)``."""
         B, _, H, W = x.shape
         if H % self.patch_size or W % self.patch_size:
             raise ValueError(f'input size {H}x{W} is not a multiple of the '
                              f'patch size {self.patch_size}')
         x = self.patch_embed.proj(x.unsqueeze(1))  # (B, C, T, h, w)
-        grid = x.shape[3:]
+        T, h, w = x.shape[2:]
         x = x.flatten(3).permute(0, 2, 3, 1)  # (B, T, h*w, C)
-        T, L = x.shape[1], x.shape[2]
-        pos = resize_pos_embed(self.pos_embed_spatial, self.grid, grid, 0)
+        pos = resize_pos_embed(self.pos_embed_spatial, self.grid, (h, w), 0)
         x = x + pos.unsqueeze(1) + self.pos_embed_temporal.unsqueeze(2)
-        x = x.reshape(B, T * L, -1)  # (B, T*h*w, C), spectral-group major
+        return x.reshape(B, T * h * w, -1), (T, h, w)
 
-        def to_map(tokens):  # spectral groups fused: (B, C, h, w)
-            fused = torch.einsum('btlc,t->blc', tokens.view(B, T, L, -1),
-                                 self.spectral_fuse)  # (B, h*w, C)
-            return fused.transpose(1, 2).reshape(B, -1, *grid)
+    def tokens_to_map(self, tokens: torch.Tensor,
+                      grid: tuple) -> torch.Tensor:
+        """Spectral groups fused by ``spectral_fuse``: ``(B, C, h, w)``."""
+        T, h, w = grid
+        B = tokens.shape[0]
+        fused = torch.einsum('btlc,t->blc', tokens.view(B, T, h * w, -1),
+                             self.spectral_fuse)  # (B, h*w, C)
+        return fused.transpose(1, 2).reshape(B, -1, h, w)
 
-        return self.encode(x, to_map)
-
-    def _freeze_stages(self):
-        if self.frozen_stages == 0:
-            return
-        self.pos_embed_spatial.requires_grad = False
-        self.pos_embed_temporal.requires_grad = False
-        freeze([self.patch_embed] + list(self.blocks[:self.frozen_stages]))
-
-    #: blocks and pyramid as the ViT; embeddings are layer 0, block ``i``
-    #: is ``i + 1``, the rest the top layer
-    encode = VisionTransformer.encode
-    get_layer_depth = VisionTransformer.get_layer_depth
+    def stem_parts(self):
+        return [self.patch_embed, self.pos_embed_spatial,
+                self.pos_embed_temporal]

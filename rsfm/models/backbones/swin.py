@@ -17,12 +17,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torch.utils.checkpoint as cp
-from mmcv.cnn.bricks import DropPath
 from mmengine.model.weight_init import trunc_normal_
 
 from rsfm.checkpoint import LoadReport, locate_encoder
 from rsfm.registry import MODELS
-from .base_backbone import BaseBackbone, freeze
+from ..layers import (DropPath, Mlp, PatchEmbed, WindowAttention,
+                      drop_path_rates, resize_relative_position_table)
+from .base_backbone import BaseBackbone
 
 _MMCLS_NAMES = (
     (r'^patch_embed\.projection\.', 'patch_embed.proj.'),
@@ -92,17 +93,6 @@ def convert_swin(state_dict: Dict[str, torch.Tensor]
     return kept, 'Microsoft Swin (official / GFM)' + where
 
 
-def resize_relative_position_table(table: torch.Tensor,
-                                   size: int) -> torch.Tensor:
-    """Bicubically resize a ``((2w-1)**2, heads)`` bias table to
-    ``(size, heads)``, as Swin's fine-tuning code does across windows."""
-    src, dst = int(math.isqrt(table.shape[0])), int(math.isqrt(size))
-    grid = table.t().reshape(1, -1, src, src)  # (1, heads, 2w-1, 2w-1)
-    grid = F.interpolate(grid.float(), size=(dst, dst), mode='bicubic',
-                         align_corners=False)
-    return grid.reshape(-1, dst * dst).t().to(table.dtype)
-
-
 def window_partition(x: torch.Tensor, window: int) -> torch.Tensor:
     """(B, H, W, C) -> (B * nW, window * window, C)."""
     B, H, W, C = x.shape
@@ -118,66 +108,27 @@ def window_reverse(windows: torch.Tensor, window: int, H: int,
     return x.permute(0, 1, 3, 2, 4, 5).reshape(-1, H, W, C)
 
 
-class WindowAttention(nn.Module):
-    """Multi-head self-attention in windows with relative position bias."""
-
-    def __init__(self, dim: int, window: int, num_heads: int):
-        super().__init__()
-        self.window, self.num_heads = window, num_heads
-        self.scale = (dim // num_heads)**-0.5
-        self.relative_position_bias_table = nn.Parameter(
-            torch.zeros((2 * window - 1)**2, num_heads))
-        coords = torch.stack(
-            torch.meshgrid(torch.arange(window), torch.arange(window),
-                           indexing='ij')).flatten(1)  # (2, w*w)
-        rel = (coords[:, :, None] - coords[:, None, :]).permute(1, 2, 0)
-        rel = rel + (window - 1)
-        index = rel[..., 0] * (2 * window - 1) + rel[..., 1]  # (w*w, w*w)
-        self.register_buffer('relative_position_index', index,
-                             persistent=False)
-        self.qkv = nn.Linear(dim, dim * 3)
-        self.proj = nn.Linear(dim, dim)
-        trunc_normal_(self.relative_position_bias_table, std=.02)
-
-    def forward(self, x: torch.Tensor,
-                mask: Optional[torch.Tensor] = None) -> torch.Tensor:
-        B_, N, C = x.shape  # (B * nW, w*w, C)
-        qkv = self.qkv(x).reshape(B_, N, 3, self.num_heads,
-                                  C // self.num_heads).permute(2, 0, 3, 1, 4)
-        q, k, v = qkv[0], qkv[1], qkv[2]  # (B_, heads, N, C / heads)
-        attn = (q * self.scale) @ k.transpose(-2, -1)  # (B_, heads, N, N)
-        bias = self.relative_position_bias_table[
-            self.relative_position_index.view(-1)].view(N, N, -1)
-        attn = attn + bias.permute(2, 0, 1).unsqueeze(0)
-        if mask is not None:
-            nW = mask.shape[0]
-            attn = attn.view(B_ // nW, nW, self.num_heads, N, N) + \
-                mask[None, :, None]
-            attn = attn.view(-1, self.num_heads, N, N)
-        x = (attn.softmax(dim=-1) @ v).transpose(1, 2).reshape(B_, N, C)
-        return self.proj(x)
-
-
-class Mlp(nn.Module):
-
-    def __init__(self, dim: int, hidden: int):
-        super().__init__()
-        self.fc1 = nn.Linear(dim, hidden)
-        self.act = nn.GELU()
-        self.fc2 = nn.Linear(hidden, dim)
-
-    def forward(self, x):
-        return self.fc2(self.act(self.fc1(x)))
+def shift_mask(Hp: int, Wp: int, window: int, shift: int,
+               device=None) -> torch.Tensor:
+    """``(nW, w*w, w*w)`` additive mask (0 or -100, as the official code)
+    keeping attention inside the regions of a map rolled by ``shift``."""
+    region = torch.zeros(1, Hp, Wp, 1, device=device)
+    cuts = (slice(0, -window), slice(-window, -shift), slice(-shift, None))
+    for i, (hs, ws) in enumerate((h, v) for h in cuts for v in cuts):
+        region[:, hs, ws] = i
+    ids = window_partition(region, window).squeeze(-1)  # (nW, w*w)
+    mask = ids[:, None, :] - ids[:, :, None]
+    return mask.masked_fill(mask != 0, -100.).masked_fill(mask == 0, 0.)
 
 
 class SwinBlock(nn.Module):
-    """(Shifted) window attention + MLP, pre-norm, with stochastic depth."""
+    """(Shifted) window attention + MLP, pre-norm, with stochastic depth,
+    on ``(B, H, W, C)`` maps padded to whole windows."""
 
     def __init__(self, dim, num_heads, window, shift, mlp_ratio=4.,
-                 drop_path=0., shift_single_window=True):
+                 drop_path=0.):
         super().__init__()
         self.window, self.shift = window, shift
-        self.shift_single_window = shift_single_window
         self.norm1 = nn.LayerNorm(dim)
         self.attn = WindowAttention(dim, window, num_heads)
         self.drop_path = DropPath(drop_path) if drop_path > 0 \
@@ -185,102 +136,99 @@ class SwinBlock(nn.Module):
         self.norm2 = nn.LayerNorm(dim)
         self.mlp = Mlp(dim, int(dim * mlp_ratio))
 
-    def forward(self, x: torch.Tensor, H: int, W: int) -> torch.Tensor:
-        B, L, C = x.shape  # (B, H*W, C)
+    def forward(self, x: torch.Tensor,
+                mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """``mask``: the stage's shift mask, or ``None`` when this block does
+        not shift (even blocks, or single-window maps)."""
+        B, H, W, C = x.shape
         w = self.window
+        shift = self.shift if mask is not None else 0
         shortcut = x
-        x = self.norm1(x).view(B, H, W, C)
         pad_b, pad_r = (w - H % w) % w, (w - W % w) % w
-        x = F.pad(x, (0, 0, 0, pad_r, 0, pad_b))  # (B, Hp, Wp, C)
+        x = F.pad(self.norm1(x), (0, 0, 0, pad_r, 0, pad_b))  # (B, Hp, Wp, C)
         Hp, Wp = H + pad_b, W + pad_r
-        # NOTE: the official classification model (and GFM's pretraining)
-        # does not shift a map that is a single window; the official
-        # detection backbone (and mmdet) does, with masks.
-        shift = self.shift if self.shift_single_window or (Hp, Wp) != (w, w) \
-            else 0
-        mask = None
         if shift:
             x = torch.roll(x, (-shift, -shift), dims=(1, 2))
-            mask = self._shift_mask(Hp, Wp, x.device)
-        x = self.attn(window_partition(x, w), mask)  # (B * nW, w*w, C)
+        x = self.attn(window_partition(x, w),
+                      mask if shift else None)  # (B * nW, w*w, C)
         x = window_reverse(x, w, Hp, Wp)
         if shift:
             x = torch.roll(x, (shift, shift), dims=(1, 2))
-        x = x[:, :H, :W].reshape(B, L, C)
-        x = shortcut + self.drop_path(x)
+        x = shortcut + self.drop_path(x[:, :H, :W])
         return x + self.drop_path(self.mlp(self.norm2(x)))
-
-    def _shift_mask(self, Hp: int, Wp: int, device) -> torch.Tensor:
-        """(nW, w*w, w*w) mask keeping attention inside shifted regions."""
-        w, s = self.window, self.shift
-        region = torch.zeros(1, Hp, Wp, 1, device=device)
-        cuts = (slice(0, -w), slice(-w, -s), slice(-s, None))
-        for i, (hs, ws) in enumerate((h, v) for h in cuts for v in cuts):
-            region[:, hs, ws] = i
-        ids = window_partition(region, w).squeeze(-1)  # (nW, w*w)
-        mask = ids[:, None, :] - ids[:, :, None]
-        return mask.masked_fill(mask != 0, -100.).masked_fill(mask == 0, 0.)
 
 
 class PatchMerging(nn.Module):
-    """2x2 neighbours concatenated (official order), LayerNorm, Linear."""
+    """2x2 neighbours concatenated (official order), LayerNorm, Linear:
+    ``(B, H, W, C)`` -> ``(B, ceil(H/2), ceil(W/2), 2C)``."""
 
     def __init__(self, dim: int):
         super().__init__()
         self.norm = nn.LayerNorm(4 * dim)
         self.reduction = nn.Linear(4 * dim, 2 * dim, bias=False)
 
-    def forward(self, x: torch.Tensor, H: int, W: int):
-        B, _, C = x.shape
-        x = x.view(B, H, W, C)
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        H, W = x.shape[1:3]
         x = F.pad(x, (0, 0, 0, W % 2, 0, H % 2))
         x = torch.cat([x[:, 0::2, 0::2], x[:, 1::2, 0::2],
                        x[:, 0::2, 1::2], x[:, 1::2, 1::2]], -1)
-        H, W = x.shape[1], x.shape[2]
-        return self.reduction(self.norm(x.view(B, -1, 4 * C))), H, W
+        return self.reduction(self.norm(x))
 
 
 class BasicLayer(nn.Module):
-    """A stage: blocks alternating plain and shifted windows, then
-    (except the last stage) patch merging."""
+    """A stage: blocks alternating plain and shifted windows, then (except
+    the last built stage) patch merging, which the next stage runs first.
+
+    The shift mask is made once per map size and device and kept
+    (``_masks``; not a buffer, not saved).
+    """
 
     def __init__(self, dim, depth, num_heads, window, drop_paths,
                  downsample, with_cp, shift_single_window=True):
         super().__init__()
+        self.window, self.with_cp = window, with_cp
+        self.shift_single_window = shift_single_window
         self.blocks = nn.ModuleList([
             SwinBlock(dim, num_heads, window,
                       0 if j % 2 == 0 else window // 2,
-                      drop_path=drop_paths[j],
-                      shift_single_window=shift_single_window)
+                      drop_path=drop_paths[j])
             for j in range(depth)
         ])
         self.downsample = PatchMerging(dim) if downsample else None
-        self.with_cp = with_cp
+        self._masks: Dict[tuple, torch.Tensor] = {}
 
-    def forward(self, x, H, W):
-        for block in self.blocks:
+    def shift_mask(self, H: int, W: int, device) -> Optional[torch.Tensor]:
+        """The shift mask of an ``H x W`` map, or ``None`` if it is not
+        shifted.
+
+        NOTE: the official classification model (and GFM's pretraining,
+        mmpretrain's default) does not shift when ``min(H, W) <= window``;
+        the official detection backbone (and mmdet) always shifts, with
+        masks. ``shift_single_window`` chooses. The classification model
+        also shrinks the window to ``min(H, W)`` below the window size, which
+        a fixed-size bias table cannot follow: such maps are padded.
+        """
+        w = self.window
+        if len(self.blocks) < 2 or (not self.shift_single_window
+                                    and min(H, W) <= w):
+            return None
+        Hp, Wp = -(-H // w) * w, -(-W // w) * w
+        key = (Hp, Wp, str(device))
+        if key not in self._masks:
+            if len(self._masks) >= 8:  # many input sizes: keep it small
+                self._masks.clear()
+            self._masks[key] = shift_mask(Hp, Wp, w, w // 2, device)
+        return self._masks[key]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        mask = self.shift_mask(x.shape[1], x.shape[2], x.device)
+        for j, block in enumerate(self.blocks):
+            block_mask = mask if j % 2 else None
             if self.with_cp and x.requires_grad:
-                x = cp.checkpoint(block, x, H, W, use_reentrant=False)
+                x = cp.checkpoint(block, x, block_mask, use_reentrant=False)
             else:
-                x = block(x, H, W)
-        return x, H, W
-
-
-class PatchEmbed(nn.Module):
-
-    def __init__(self, in_channels, dim, patch_size):
-        super().__init__()
-        self.patch_size = patch_size
-        self.proj = nn.Conv2d(in_channels, dim, patch_size, patch_size)
-        self.norm = nn.LayerNorm(dim)
-
-    def forward(self, x):
-        p = self.patch_size
-        _, _, H, W = x.shape
-        x = F.pad(x, (0, (p - W % p) % p, 0, (p - H % p) % p))
-        x = self.proj(x)  # (B, C, H / p, W / p)
-        H, W = x.shape[2:]
-        return self.norm(x.flatten(2).transpose(1, 2)), H, W
+                x = block(x, block_mask)
+        return x
 
 
 @MODELS.register_module()
@@ -304,17 +252,18 @@ class SwinTransformer(BaseBackbone):
         window_size: Attention window; checkpoint tables of another window
             are resized on load (GFM: 6, CMID: 7).
         mlp_ratio: MLP hidden size ratio.
-        out_indices: Stages to return.
+        out_indices: Stages to return; later stages are not built.
         out_norms: Add an output LayerNorm ``norm{i}`` per returned stage, as
             the official detection backbone does.
         drop_path_rate: Stochastic depth rate, increasing over blocks.
         use_abs_pos_embed: Absolute position embedding (off in Swin).
-        frozen_stages: Freeze the patch embedding and the first
-            ``frozen_stages`` stages; 0 freezes none.
+        frozen_stages: -1 freezes nothing, 0 the patch embedding, ``k`` it
+            and the first ``k`` stages (blocks, patch merging, output norm).
         with_cp: Gradient checkpointing per block.
-        shift_single_window: Shift (with masks) also a feature map that is
-            a single window, as the official detection backbone and mmdet
-            do (default); ``False`` reproduces the classification model of
+        shift_single_window: Shift (with masks) also a feature map whose
+            shorter side fits in one window, as the official detection
+            backbone and mmdet do (default); ``False`` applies the official
+            classification rule (no shift when ``min(H, W) <= window``) of
             Microsoft / GFM pretraining and mmpretrain's default.
         bands: Names of the input bands, to adapt a pretrained patch
             embedding (see :func:`rsfm.models.utils.adapt_input_bands`).
@@ -324,6 +273,8 @@ class SwinTransformer(BaseBackbone):
 
     convert_checkpoint = staticmethod(convert_swin)
     first_layer = 'patch_embed.proj.weight'
+    no_weight_decay_keys = ('absolute_pos_embed',
+                            'relative_position_bias_table')
     arch_settings = {
         'mini': dict(embed_dims=32, depths=[1, 1, 2, 1],
                      num_heads=[1, 2, 4, 8]),
@@ -348,7 +299,7 @@ class SwinTransformer(BaseBackbone):
                  out_norms: bool = True,
                  drop_path_rate: float = 0.1,
                  use_abs_pos_embed: bool = False,
-                 frozen_stages: int = 0,
+                 frozen_stages: int = -1,
                  with_cp: bool = False,
                  shift_single_window: bool = True,
                  bands: Optional[Sequence[str]] = None,
@@ -356,28 +307,21 @@ class SwinTransformer(BaseBackbone):
         super().__init__(in_channels, bands, init_cfg)
         arch = self.parse_arch(arch, ('embed_dims', 'depths', 'num_heads'))
         depths, heads = list(arch['depths']), list(arch['num_heads'])
-        num_stages = len(depths)
-        for i in out_indices:
-            if not 0 <= i < num_stages:
-                raise ValueError(f'out_indices entry {i} is outside the '
-                                 f'{num_stages} stages')
-        if not 0 <= frozen_stages <= num_stages:
-            raise ValueError(f'frozen_stages must be in [0, {num_stages}]')
+        num_stages = self.init_stages(len(depths), out_indices, frozen_stages)
         self.depths, self.window_size = depths, window_size
-        self.out_indices = tuple(out_indices)
         self.out_norms = out_norms
-        self.frozen_stages = frozen_stages
         dim = arch['embed_dims']
-        self.num_features = [dim * 2**i for i in range(num_stages)]
+        self.num_features = [dim * 2**i for i in range(len(depths))]
 
-        self.patch_embed = PatchEmbed(in_channels, dim, patch_size)
+        self.patch_embed = PatchEmbed(in_channels, dim, patch_size, norm=True,
+                                      pad=True)
         self.absolute_pos_embed = None
         if use_abs_pos_embed:
             grid = img_size // patch_size
             self.absolute_pos_embed = nn.Parameter(
                 torch.zeros(1, grid * grid, dim))
             trunc_normal_(self.absolute_pos_embed, std=.02)
-        rates = torch.linspace(0, drop_path_rate, sum(depths)).tolist()
+        rates = drop_path_rates(drop_path_rate, sum(depths))
         self.layers = nn.ModuleList()
         for i in range(num_stages):
             start = sum(depths[:i])
@@ -423,36 +367,43 @@ class SwinTransformer(BaseBackbone):
             report.resized.append((key, src.shape, dst.shape))
         return super().adapt_pretrained(state_dict, report, init_cfg)
 
-    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        self.check_input(x)
-        x, H, W = self.patch_embed(x)  # (B, H/4 * W/4, C)
+    def embed(self, x: torch.Tensor,
+              mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Patch embedding (padded to whole patches), absolute position
+        embedding if any: ``(B, H/4, W/4, C)``."""
+        x, (H, W) = self.patch_embed(x)  # (B, H/4 * W/4, C)
         if self.absolute_pos_embed is not None:
             num = self.absolute_pos_embed.shape[1]
             if x.shape[1] != num:
                 raise ValueError(f'absolute_pos_embed is for {num} patches, '
                                  f'the input gives {x.shape[1]}')
             x = x + self.absolute_pos_embed
-        outs = []
-        for i, layer in enumerate(self.layers):
-            x, H, W = layer(x, H, W)
-            if i in self.out_indices:
-                out = getattr(self, f'norm{i}')(x) if self.out_norms else x
-                outs.append(out.view(-1, H, W, self.num_features[i]).permute(
-                    0, 3, 1, 2).contiguous())  # (B, C_i, H, W)
-            if layer.downsample is not None:
-                x, H, W = layer.downsample(x, H, W)
-        return tuple(outs)
+        return x.view(x.shape[0], H, W, -1)
 
-    def _freeze_stages(self):
-        if self.frozen_stages == 0:
-            return
-        modules = [self.patch_embed] + list(self.layers[:self.frozen_stages])
+    def forward_stage(self, i: int, x: torch.Tensor,
+                      mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Patch merging of the previous stage, then the blocks:
+        ``(B, H / 2**(i+2), W / 2**(i+2), num_features[i])``."""
+        if i > 0:
+            x = self.layers[i - 1].downsample(x)
+        return self.layers[i](x)
+
+    def output(self, i: int, x: torch.Tensor) -> torch.Tensor:
         if self.out_norms:
-            modules += [getattr(self, f'norm{i}') for i in self.out_indices
-                        if i < self.frozen_stages]
-        freeze(modules)
+            x = getattr(self, f'norm{i}')(x)
+        return x.permute(0, 3, 1, 2).contiguous()  # (B, C_i, H_i, W_i)
+
+    def stem_parts(self):
+        parts = [self.patch_embed]
         if self.absolute_pos_embed is not None:
-            self.absolute_pos_embed.requires_grad = False
+            parts.append(self.absolute_pos_embed)
+        return parts
+
+    def stage_parts(self, i: int):
+        parts = [self.layers[i]]
+        if self.out_norms and i in self.out_indices:
+            parts.append(getattr(self, f'norm{i}'))
+        return parts
 
     def get_layer_depth(self,
                         param_name: str,

@@ -8,7 +8,11 @@ mmseg's ``tools/dataset_converters/potsdam.py`` clips the 6000x6000 tiles into
     root/img_dir/{train,val}/2_10_0_256_64_320.png   (RGB)
     root/ann_dir/{train,val}/2_10_0_256_64_320.png   (uint8 labels 0..6)
 
-    python tests/data/potsdam/data.py OUT_DIR
+With ``bands=4`` the images are 4-band uint8 GeoTIFFs (``.tif``, band
+order R, G, B, NIR as the ISPRS RGBIR tiles, band descriptions unset), as
+the RGBIR configs read them.
+
+    python tests/data/potsdam/data.py OUT_DIR [--rgbir]
 """
 import os
 import os.path as osp
@@ -32,7 +36,18 @@ def _label_map(rng, size):
     return label
 
 
-def make_potsdam(root, seed=0, size=64):
+def _write_rgbir(path, rgb, rng):
+    """R, G, B and a NIR band (bright on vegetation) as a GeoTIFF."""
+    import rasterio
+    nir = rgb[..., 1].astype(int) // 2 + rng.integers(0, 100, rgb.shape[:2])
+    bands = np.stack([rgb[..., 0], rgb[..., 1], rgb[..., 2],
+                      np.clip(nir, 0, 255).astype(np.uint8)])
+    with rasterio.open(path, 'w', driver='GTiff', width=rgb.shape[1],
+                       height=rgb.shape[0], count=4, dtype='uint8') as dst:
+        dst.write(bands)
+
+
+def make_potsdam(root, seed=0, size=64, bands=3):
     rng = np.random.default_rng(seed)
     clips = {'train': [('2_10', 0, 0), ('2_10', 0, 256), ('3_11', 256, 0)],
              'val': [('2_13', 0, 0), ('2_14', 256, 256)]}
@@ -41,17 +56,22 @@ def make_potsdam(root, seed=0, size=64):
             os.makedirs(osp.join(root, sub, split), exist_ok=True)
         for tile, x, y in names:
             fname = f'{tile}_{x}_{y}_{x + size}_{y + size}.png'
+            img_name = fname if bands == 3 else fname[:-4] + '.tif'
             label = _label_map(rng, size)
             img = np.zeros((size, size, 3), np.uint8)
             for cls, rgb in enumerate(PALETTE, start=1):
                 img[label == cls] = rgb[::-1]  # BGR for cv2
             noise = rng.integers(-30, 30, size=img.shape)
             img = np.clip(img.astype(int) + noise, 0, 255).astype(np.uint8)
-            cv2.imwrite(osp.join(root, 'img_dir', split, fname), img)
+            if bands == 3:
+                cv2.imwrite(osp.join(root, 'img_dir', split, img_name), img)
+            else:
+                _write_rgbir(osp.join(root, 'img_dir', split, img_name),
+                             img[..., ::-1], rng)
             cv2.imwrite(osp.join(root, 'ann_dir', split, fname), label)
     return root
 
 
 if __name__ == '__main__':
-    make_potsdam(sys.argv[1])
+    make_potsdam(sys.argv[1], bands=4 if '--rgbir' in sys.argv else 3)
     print(f'wrote {sys.argv[1]}')

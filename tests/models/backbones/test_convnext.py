@@ -143,7 +143,7 @@ def test_bad_arguments_are_named():
         ConvNeXt('huge')
     with pytest.raises(ValueError, match='depths'):
         ConvNeXt(dict(dims=[8, 16, 32, 64]))
-    with pytest.raises(ValueError, match='out_indices entry 4'):
+    with pytest.raises(ValueError, match=r'out_indices \(4,\) must name'):
         ConvNeXt('atto', out_indices=(4, ))
     with pytest.raises(ValueError, match='frozen_stages'):
         ConvNeXt('atto', frozen_stages=5)

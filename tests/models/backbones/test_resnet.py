@@ -54,7 +54,7 @@ def test_shapes_and_channels():
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match='depth/arch 42'):
         ResNet(depth=42)
-    with pytest.raises(ValueError, match='out_indices entry 4'):
+    with pytest.raises(ValueError, match=r'out_indices \(4,\) must name'):
         ResNet(arch='tiny', out_indices=(4, ))
     with pytest.raises(ValueError, match='name 2 bands but in_channels=3'):
         ResNet(arch='tiny', bands=('R', 'G'))
@@ -148,6 +148,8 @@ def test_moco_style_prefers_query_encoder(tmp_path):
 def test_ambiguous_prefix_is_an_error():
     t = ResNet(arch='tiny').state_dict()
     sd = {f'{p}.{n}': v for p in ('teacher', 'student') for n, v in t.items()}
+    assert 'under "student."' in convert_resnet(sd)[1]  # never the teacher
+    sd = {f'{p}.{n}': v for p in ('net_a', 'net_b') for n, v in t.items()}
     with pytest.raises(ValueError, match="several ResNets"):
         convert_resnet(sd)
 
@@ -191,7 +193,8 @@ def test_gersp_raw_checkpoint_takes_the_query_encoder(tmp_path):
                'pred_q.0.weight': torch.zeros(1000, 128)})
     model = _save_load(tmp_path, {'meta': {'epoch': 100}, 'state_dict': sd},
                        arch='tiny')
-    assert 'under "encoder_q."' in model.pretrained_report.fmt
+    # backbone.* is the same module as encoder_q.*, never encoder_k.*
+    assert 'under "backbone."' in model.pretrained_report.fmt
     torch.testing.assert_close(model.layer1[0].conv1.weight,
                                q['layer1.0.conv1.weight'])
     # the converted GeRSP file (convert_gersp.py): backbone.* only

@@ -105,17 +105,60 @@ def test_spectralgpt_checkpoint_loads_as_released(tmp_path):
     assert ('pos_embed_spatial', torch.Size([1, 16, 48]),
             torch.Size([1, 64, 48])) in big.pretrained_report.resized
     # fewer bands: the spectral embedding changes only when bands are named
+    ckpt = str(tmp_path / 'SpectralGPT+.pth')
     with pytest.raises(ValueError, match='name the input bands'):
         SpectralViT(MINI, img_size=32, in_channels=6, init_cfg=dict(
-            type='Pretrained',
-            checkpoint=str(tmp_path / 'SpectralGPT+.pth'))).init_weights()
-    six = SpectralViT(MINI, img_size=32, in_channels=6,
-                      bands=('B02', 'B03', 'B04', 'B08', 'B11', 'B12'),
-                      init_cfg=dict(type='Pretrained',
-                                    checkpoint=str(tmp_path /
-                                                   'SpectralGPT+.pth')))
-    six.init_weights()
-    assert any('spectral groups' in n for n in six.pretrained_report.notes)
+            type='Pretrained', checkpoint=ckpt)).init_weights()
+
+
+S2 = ('B01', 'B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08', 'B8A', 'B09',
+      'B11', 'B12')
+
+
+def _spectral_checkpoint(tmp_path):
+    ref = _random(_OfficialEncoder())
+    torch.save({'model': ref.state_dict()}, tmp_path / 'SpectralGPT+.pth')
+    return str(tmp_path / 'SpectralGPT+.pth'), ref.pos_embed_temporal
+
+
+def test_bands_select_their_own_spectral_groups(tmp_path):
+    ckpt, temporal = _spectral_checkpoint(tmp_path)
+    # a subset of whole groups, in another order: each its own embedding
+    bands = S2[9:] + S2[0:3]
+    model = SpectralViT(MINI, img_size=32, in_channels=6, bands=bands,
+                        init_cfg=dict(type='Pretrained', checkpoint=ckpt))
+    model.init_weights()
+    torch.testing.assert_close(model.pos_embed_temporal.data,
+                               temporal.data[:, [3, 0]])
+    report = model.pretrained_report
+    assert any('matched by band name' in n for n in report.notes)
+    assert any('spectralgpt-plus' in n for n in report.notes)  # known file
+
+
+@pytest.mark.parametrize('bands', [tuple(reversed(S2)),
+                                   ('B02', 'B03', 'B04', 'B08', 'B11',
+                                    'B12')])
+def test_bands_that_are_not_checkpoint_groups_are_refused(tmp_path, bands):
+    ckpt, _ = _spectral_checkpoint(tmp_path)
+    model = SpectralViT(MINI, img_size=32, in_channels=len(bands),
+                        bands=bands,
+                        init_cfg=dict(type='Pretrained', checkpoint=ckpt))
+    with pytest.raises(ValueError, match='SpectralGPT\\+.pth: input band '
+                       'groups .* are not groups of the checkpoint'):
+        model.init_weights()
+
+
+def test_explicit_spectral_groups_choice(tmp_path):
+    ckpt, temporal = _spectral_checkpoint(tmp_path)
+    bands = ('B02', 'B03', 'B04', 'B08', 'B11', 'B12')
+    model = SpectralViT(MINI, img_size=32, in_channels=6, bands=bands,
+                        init_cfg=dict(type='Pretrained', checkpoint=ckpt,
+                                      spectral_groups=[0, 3]))
+    model.init_weights()
+    torch.testing.assert_close(model.pos_embed_temporal.data,
+                               temporal.data[:, [0, 3]])
+    assert any('chosen by spectral_groups' in n
+               for n in model.pretrained_report.notes)
 
 
 def test_pyramid_shapes_and_defaults():
@@ -132,6 +175,8 @@ def test_pyramid_shapes_and_defaults():
 
 def test_layer_depth():
     model = SpectralViT('base')
+    assert model.get_layer_depth('backbone.patch_embed.proj.weight',
+                                 'backbone.') == (0, 14)
     assert model.get_layer_depth('backbone.pos_embed_temporal',
                                  'backbone.') == (0, 14)
     assert model.get_layer_depth('backbone.blocks.3.attn.q.weight',

@@ -4,8 +4,8 @@ from mmpretrain.models.backbones import \
     SwinTransformer as MMPretrainSwinTransformer
 
 from rsfm.models.backbones import SwinTransformer
-from rsfm.models.backbones.swin import (convert_swin,
-                                        resize_relative_position_table)
+from rsfm.models.backbones.swin import convert_swin
+from rsfm.models.layers import resize_relative_position_table
 
 MINI = dict(embed_dims=32, depths=[1, 1, 2, 1], num_heads=[1, 2, 4, 8])
 
@@ -135,6 +135,7 @@ def test_frozen_stages_and_layer_depth():
     model.train()
     assert not model.patch_embed.proj.weight.requires_grad
     assert not model.layers[1].blocks[0].attn.qkv.weight.requires_grad
+    assert not model.layers[1].downsample.reduction.weight.requires_grad
     assert not model.norm1.weight.requires_grad
     assert model.layers[2].blocks[0].attn.qkv.weight.requires_grad
     depth = SwinTransformer('base').get_layer_depth
@@ -163,16 +164,21 @@ def test_ambiguous_encoders_need_a_prefix():
     sd = SwinTransformer('mini').state_dict()
     both = {f'{p}.{k}': v for p in ('student', 'teacher')
             for k, v in sd.items()}
+    assert 'under "student."' in convert_swin(both)[1]
+    both = {f'{p}.{k}': v for p in ('swin_a', 'swin_b')
+            for k, v in sd.items()}
     with pytest.raises(ValueError, match='several Swin encoders'):
         convert_swin(both)
 
 
+@pytest.mark.parametrize('size', [(128, 128), (128, 256), (256, 128)])
 @pytest.mark.parametrize('shift_single_window', [False, True])
 def test_single_window_maps_follow_the_chosen_official_model(
-        shift_single_window):
-    """At 64 px with window 4 the last stage (2 blocks here) is one window:
+        shift_single_window, size):
+    """The last stage (2 blocks here) is 4 high or wide with window 4:
     mmpretrain's default (pad_small_map=False), like Microsoft's
-    classification model and GFM's pretraining, does not shift it; the
+    classification model and GFM's pretraining, does not shift a map with
+    min(H, W) <= window (also 4x8 maps: the rule is per dimension); the
     detection backbone (mmdet, pad_small_map=True) does."""
     arch = dict(embed_dims=32, depths=[1, 1, 1, 2], num_heads=[1, 2, 4, 8])
     ref = _random(MMPretrainSwinTransformer(
@@ -182,7 +188,7 @@ def test_single_window_maps_follow_the_chosen_official_model(
     model = SwinTransformer(arch, window_size=4, out_indices=(3, ),
                             shift_single_window=shift_single_window).eval()
     model.load_state_dict(converted, strict=True)
-    x = torch.randn(2, 3, 128, 128)
+    x = torch.randn(2, 3, *size)
     with torch.no_grad():
         _same(model(x), ref(x))
     other = SwinTransformer(arch, window_size=4, out_indices=(3, ),

@@ -77,8 +77,9 @@ def test_mae_checkpoint_with_decoder_and_resized_grid(tmp_path):
     assert report.wrapper == 'model' and report.fmt == 'timm / MAE ViT'
     assert report.resized == [('pos_embed', torch.Size([1, 5, 64]),
                                torch.Size([1, 17, 64]))]
+    # the final norm is not built for pyramid outputs: unexpected too
     assert report.unexpected == ['decoder_embed.weight', 'decoder_pos_embed',
-                                 'mask_token']
+                                 'mask_token', 'norm.bias', 'norm.weight']
     assert all(k.startswith('fpn') for k in report.missing)
     torch.testing.assert_close(model.pos_embed[:, :1], src.pos_embed[:, :1])
 
@@ -95,3 +96,28 @@ def test_layer_depth_and_frozen():
     assert depth('backbone.fpn1.0.weight', 'backbone.') == (13, 14)
     with pytest.raises(ValueError, match='layer_wise'):
         depth('backbone.cls_token', 'backbone.', 'stage_wise')
+
+
+def test_class_token_position_embedding_dropped_or_added(tmp_path):
+    src = _random(VisionTransformer(MINI, img_size=32, out_type='raw'))
+    torch.save(src.state_dict(), tmp_path / 'cls.pth')
+    model = VisionTransformer(MINI, img_size=32, with_cls_token=False,
+                              init_cfg=dict(type='Pretrained',
+                                            checkpoint=str(tmp_path /
+                                                           'cls.pth')))
+    model.init_weights()
+    report = model.pretrained_report
+    assert any('class-token entry of the checkpoint is dropped' in n
+               for n in report.notes)
+    assert 'cls_token' in report.unexpected
+    torch.testing.assert_close(model.pos_embed.data, src.pos_embed[:, 1:])
+    # and the other way round: a zero class-token entry is added
+    no_cls = VisionTransformer(MINI, img_size=32, with_cls_token=False,
+                               out_type='raw')
+    torch.save(no_cls.state_dict(), tmp_path / 'nocls.pth')
+    model = VisionTransformer(MINI, img_size=32, init_cfg=dict(
+        type='Pretrained', checkpoint=str(tmp_path / 'nocls.pth')))
+    model.init_weights()
+    assert torch.all(model.pos_embed[:, 0] == 0)
+    assert any('no class-token entry' in n
+               for n in model.pretrained_report.notes)

@@ -1,7 +1,8 @@
-"""Convert an SMLFR ConvNeXt checkpoint (``module`` wrapper, with or without
-``sparse_encoder.sp_cnn.``) to rsfm.ConvNeXt keys.
+"""Convert an SLFFM-pretrained ConvNeXt checkpoint, as the SMLFR repository
+releases it (``module`` wrapper, with or without ``sparse_encoder.sp_cnn.``),
+to rsfm.ConvNeXt keys.
 
-    python tools/model_converters/smlfr.py SRC DST
+    python tools/model_converters/slffm.py SRC DST
 
 Official, mmpretrain and timm ConvNeXt files convert too. Backbones also load
 SRC directly through ``init_cfg=dict(type='Pretrained', checkpoint=SRC)``.

@@ -1,0 +1,5 @@
+"""Datasets of oriented object detection (mmrotate host). Configs import
+this subpackage in ``custom_imports``; it imports mmrotate."""
+from .dota import DOTADataset
+
+__all__ = ['DOTADataset']

@@ -1,0 +1,3 @@
+from .loading import LoadMultiBandImage
+
+__all__ = ['LoadMultiBandImage']

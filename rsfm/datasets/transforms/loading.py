@@ -1,0 +1,98 @@
+"""Loading multi-band rasters (GeoTIFF and anything GDAL reads) through
+rasterio, with named bands."""
+from typing import Optional, Sequence
+
+import numpy as np
+import rasterio
+from mmcv.transforms import BaseTransform
+
+from rsfm.registry import TRANSFORMS
+
+
+@TRANSFORMS.register_module()
+class LoadMultiBandImage(BaseTransform):
+    """Read ``results['img_path']`` with rasterio, any band count and dtype.
+
+    The bands of the file are named by its band descriptions (GDAL's, as
+    GeoTIFF writers set them) or, for files without, by ``file_bands``;
+    ``bands`` selects and orders the bands to read by name (all, in file
+    order, if ``None``). The names of the bands read go to
+    ``results['bands']``, so that a model's ``bands=`` can be checked
+    against them.
+
+    Added keys: ``img`` ``(H, W, C)``, ``img_shape``, ``ori_shape``,
+    ``bands``.
+
+    Args:
+        bands: Names of the bands to read, in the model's order.
+        file_bands: Names of the file's bands, in file order, for files
+            whose bands carry no description (e.g. ``('R', 'G', 'B',
+            'NIR')`` for ISPRS Potsdam RGBIR tiles).
+        to_float32: Cast to float32 (else keep the file's dtype, e.g.
+            uint16 for Sentinel-2 digital numbers).
+
+    Raises:
+        ValueError: naming the file when it cannot be read, when bands are
+            named but the file's bands are not, or when a band is missing.
+    """
+
+    def __init__(self,
+                 bands: Optional[Sequence[str]] = None,
+                 file_bands: Optional[Sequence[str]] = None,
+                 to_float32: bool = False):
+        self.bands = tuple(bands) if bands is not None else None
+        self.file_bands = tuple(file_bands) if file_bands is not None \
+            else None
+        self.to_float32 = to_float32
+
+    def _file_bands(self, path: str, src) -> Optional[tuple]:
+        described = tuple(src.descriptions)
+        if all(described):
+            return described
+        if self.file_bands is None:
+            return None
+        if len(self.file_bands) != src.count:
+            raise ValueError(
+                f'{path} has {src.count} bands but file_bands names '
+                f'{len(self.file_bands)}: {self.file_bands}')
+        return self.file_bands
+
+    def transform(self, results: dict) -> dict:
+        path = results['img_path']
+        try:
+            src = rasterio.open(path)
+        except rasterio.errors.RasterioIOError as e:
+            raise ValueError(f'cannot read image {path}: {e}') from None
+        with src:
+            names = self._file_bands(path, src)
+            if self.bands is None:
+                indexes = list(range(1, src.count + 1))
+                bands = names
+            else:
+                if names is None:
+                    raise ValueError(
+                        f'{path}: its {src.count} bands have no '
+                        f'descriptions; give file_bands=(...) to name them '
+                        f'so that bands={self.bands} can be read')
+                missing = [b for b in self.bands if b not in names]
+                if missing:
+                    raise ValueError(f'{path} has no band(s) {missing}; its '
+                                     f'bands are {names}')
+                indexes = [names.index(b) + 1 for b in self.bands]
+                bands = self.bands
+            try:
+                img = src.read(indexes)  # (C, H, W)
+            except rasterio.errors.RasterioIOError as e:
+                raise ValueError(f'cannot read image {path}: {e}') from None
+        img = np.ascontiguousarray(img.transpose(1, 2, 0))  # (H, W, C)
+        if self.to_float32:
+            img = img.astype(np.float32)
+        results['img'] = img
+        results['img_shape'] = img.shape[:2]
+        results['ori_shape'] = img.shape[:2]
+        results['bands'] = bands
+        return results
+
+    def __repr__(self):
+        return (f'{type(self).__name__}(bands={self.bands}, file_bands='
+                f'{self.file_bands}, to_float32={self.to_float32})')
