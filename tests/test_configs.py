@@ -37,6 +37,9 @@ def test_config_header_and_scope(path):
     assert not osp.isabs(cfg.train_dataloader.dataset.data_root)
     # rsfm types are written with the rsfm. prefix
     assert cfg.model.backbone.type.startswith('rsfm.')
+    # shipped recipes keep upstream's GPU loaders (tests shrink them)
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        assert cfg[key].num_workers >= 2 and cfg[key].persistent_workers
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)

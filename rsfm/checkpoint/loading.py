@@ -86,43 +86,65 @@ class LoadReport:
         return '\n'.join(lines)
 
 
+class CodeInCheckpointError(ValueError):
+    """A file that ``torch.load(weights_only=True)`` refuses: loading it
+    would unpickle (run) code."""
+
+
+def safe_torch_load(filename: str, map_location='cpu',
+                    safe_globals=SAFE_GLOBALS, what: str = 'checkpoint'):
+    """``torch.load(weights_only=True)`` allowing ``safe_globals``, with
+    errors that name the file and say what is wrong with it.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        ValueError: the file is empty, truncated or not a torch file.
+        CodeInCheckpointError: the file holds pickled objects beyond
+            tensors, containers and ``safe_globals``.
+    """
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{what} {filename} does not exist')
+    size = os.path.getsize(filename)
+    if size == 0:
+        raise ValueError(f'{what} {filename} is empty (0 bytes): an '
+                         f'interrupted download or copy? Fetch it again.')
+    try:
+        with torch.serialization.safe_globals(list(safe_globals)):
+            return torch.load(filename, map_location=map_location,
+                              weights_only=True)
+    except pickle.UnpicklingError as e:
+        if 'Unsupported global' in str(e):
+            detail = next((line.strip() for line in str(e).splitlines()
+                           if 'Unsupported global' in line), '')
+            raise CodeInCheckpointError(
+                f'{what} {filename} holds pickled objects beyond weights '
+                f'({detail.split(" was not")[0]})') from e
+        error = e
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as e:
+        error = e
+    raise ValueError(
+        f'{what} {filename} ({size} bytes) cannot be read as a torch file: '
+        f'it looks truncated or corrupt ({type(error).__name__}). Fetch it '
+        f'again.') from error
+
+
 def load_weights(filename: str, map_location='cpu') -> dict:
     """Read a weight file with ``weights_only=True`` (plus
     :data:`SAFE_GLOBALS`).
 
     Raises:
         FileNotFoundError: the file does not exist.
-        ValueError: the file holds more than tensors and plain containers.
+        ValueError: the file is unreadable, or holds more than tensors and
+            plain containers.
     """
-    if not osp.isfile(filename):
-        raise FileNotFoundError(f'pretrained checkpoint {filename} does not '
-                                f'exist')
-    size = os.path.getsize(filename)
-    if size == 0:
-        raise ValueError(f'{filename} is empty (0 bytes): an interrupted '
-                         f'download or copy? Fetch the file again.')
     try:
-        with torch.serialization.safe_globals(list(SAFE_GLOBALS)):
-            checkpoint = torch.load(
-                filename, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as e:
-        if 'Unsupported global' not in str(e):  # not a pickle of objects
-            raise ValueError(
-                f'{filename} ({size} bytes) cannot be read as a torch weight '
-                f'file: it looks truncated or corrupt (not a torch.save '
-                f'archive or pickle). Fetch the file again.') from e
+        checkpoint = safe_torch_load(filename, map_location,
+                                     what='pretrained checkpoint')
+    except CodeInCheckpointError as e:
         raise ValueError(
-            f'{filename} is not a plain weight file: torch.load('
-            f'weights_only=True) refused it ({str(e).splitlines()[0]}). '
-            f'rsfm does not unpickle code from pretrained weights; if you '
-            f'trust the file, re-save its state dict with '
-            f'torch.save(state_dict).') from e
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as e:
-        raise ValueError(
-            f'{filename} ({size} bytes) cannot be read as a torch weight '
-            f'file: it looks truncated or corrupt ({type(e).__name__}: '
-            f'{str(e).splitlines()[0] if str(e) else "no detail"}). Fetch '
-            f'the file again.') from e
+            f'{e}: {filename} is not a plain weight file. rsfm does not '
+            f'unpickle code from pretrained weights; if you trust the file, '
+            f're-save its state dict with torch.save(state_dict).') from e
     if not isinstance(checkpoint, dict):
         raise ValueError(f'{filename} holds a {type(checkpoint).__name__}, '
                          f'not a dict of tensors')

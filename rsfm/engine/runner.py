@@ -4,39 +4,81 @@ Configs select it with ``runner_type = 'rsfm.Runner'``; mmengine's and the
 host libraries' ``tools/train.py`` build it through the ``RUNNERS`` registry,
 so the fixes below apply whatever entry point starts the run.
 """
+import codecs
 import copy
 import logging
 import os.path as osp
+import pickle
 from typing import Callable, Optional, Union
 
+import numpy as np
 import torch
 import torch.distributed as torch_dist
 from mmengine.device import (get_device, is_cuda_available, is_mlu_available,
                              is_musa_available, is_npu_available)
 from mmengine.dist import is_distributed
-from mmengine.logging import print_log
+from mmengine.logging import HistoryBuffer, print_log
 from mmengine.model import is_model_wrapper, revert_sync_batchnorm
 from mmengine.registry import MODEL_WRAPPERS
 from mmengine.runner import Runner as _MMEngineRunner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from torch.nn.parallel import DistributedDataParallel
 
+from rsfm.checkpoint.loading import (SAFE_GLOBALS, CodeInCheckpointError,
+                                     safe_torch_load)
 from rsfm.registry import RUNNERS
 
 
+def _history_getattr(obj, name: str):
+    """``getattr`` as mmengine's message hub pickles it: only the statistic
+    methods of ``HistoryBuffer`` (its ``_statistics_methods``)."""
+    if obj is HistoryBuffer and not name.startswith('_') and \
+            callable(getattr(HistoryBuffer, name, None)):
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'getattr({obj!r}, {name!r}) is not part of mmengine\'s training '
+        f'state')
+
+
+#: what an mmengine checkpoint holds besides tensors and containers: the
+#: message hub (``HistoryBuffer`` with its statistic methods, numpy arrays
+#: and scalars) and numpy values in the meta; nothing that runs code
+RUN_SAFE_GLOBALS = SAFE_GLOBALS + (
+    HistoryBuffer, np.ndarray, np.dtype, np._core.multiarray._reconstruct,
+    np._core.multiarray.scalar, codecs.encode,
+    *(getattr(np.dtypes, name) for name in np.dtypes.__all__),
+    (_history_getattr, 'builtins.getattr'),
+    (_history_getattr, '__builtin__.getattr'))
+
+
 def load_run_checkpoint(filename: str,
-                        map_location: Union[str, Callable] = 'cpu') -> dict:
+                        map_location: Union[str, Callable] = 'cpu',
+                        trusted: bool = False) -> dict:
     """Load a checkpoint that an mmengine run wrote (to resume or test it).
 
-    NOTE: torch >= 2.6 loads with ``weights_only=True`` by default, which
-    rejects the message-hub state (``HistoryBuffer``, numpy arrays) that
-    every mmengine checkpoint holds; mmengine 0.10.7 then cannot resume. A
-    run's own checkpoints are trusted here and fully unpickled. Pretrained
-    weights (``init_cfg=dict(type='Pretrained', ...)``) do not come through
-    this function and keep torch's ``weights_only=True``.
+    NOTE: torch >= 2.6 loads with ``weights_only=True``, which refuses the
+    message-hub state (``HistoryBuffer``, numpy values) of every mmengine
+    checkpoint, so mmengine 0.10.7 cannot resume. rsfm loads it with
+    ``weights_only=True`` plus :data:`RUN_SAFE_GLOBALS`, which covers that
+    state without running code. A file that holds other pickled objects is
+    unpickled fully (it may run code) only when ``trusted``.
+
+    Raises:
+        FileNotFoundError, ValueError: as :func:`safe_torch_load`; a
+            :class:`CodeInCheckpointError` for an untrusted file with code,
+            saying how to trust it.
     """
-    if not osp.isfile(filename):
-        raise FileNotFoundError(f'checkpoint {filename} does not exist')
+    try:
+        return safe_torch_load(filename, map_location, RUN_SAFE_GLOBALS)
+    except CodeInCheckpointError as e:
+        if not trusted:
+            raise CodeInCheckpointError(
+                f'{e}; unpickling it could run code. If you trust the file, '
+                f'pass --trust-checkpoint (tools/train.py, tools/test.py) or '
+                f'set trust_checkpoint = True in the config (checkpoints '
+                f'in the run\'s own work_dir are trusted)') from e
+    print_log(f'{filename}: a trusted checkpoint, fully unpickled',
+              logger='current', level=logging.WARNING)
     return torch.load(filename, map_location=map_location, weights_only=False)
 
 
@@ -64,8 +106,11 @@ class Runner(_MMEngineRunner):
     """mmengine's Runner with four fixes for mmengine 0.10.7.
 
     1. ``resume`` / ``load_from`` / testing a checkpoint work on torch >= 2.6
-       (see :func:`load_run_checkpoint`); remote files (``http://``,
-       ``open-mmlab://``) still go through mmengine's loaders.
+       without unpickling code (see :func:`load_run_checkpoint`); a file
+       that needs full unpickling loads only from the run's own
+       ``work_dir`` or with ``trust_checkpoint = True`` (``--trust-
+       checkpoint``). Remote files (``http://``, ``open-mmlab://``) still
+       go through mmengine's loaders.
     2. ``launcher='pytorch'`` without CUDA initialises a ``gloo`` process
        group (mmengine's ``init_dist`` calls ``torch.cuda.set_device``).
     3. Distributed CPU models are wrapped by the configured wrapper
@@ -123,7 +168,11 @@ class Runner(_MMEngineRunner):
         if not osp.isfile(filename):
             return super().load_checkpoint(filename, map_location, strict,
                                            revise_keys)
-        checkpoint = load_run_checkpoint(filename, map_location)
+        own = osp.realpath(filename).startswith(
+            osp.join(osp.realpath(self.work_dir), ''))
+        checkpoint = load_run_checkpoint(
+            filename, map_location,
+            trusted=own or bool(self.cfg.get('trust_checkpoint', False)))
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         model = self.model.module if is_model_wrapper(self.model) \
             else self.model

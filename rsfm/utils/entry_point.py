@@ -25,6 +25,12 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
         default='none',
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='fully unpickle checkpoints that hold more than weights and '
+        'mmengine\'s training state (this can run code from the file); '
+        'checkpoints in the run\'s own work dir are trusted anyway')
 
 
 def load_config(args: argparse.Namespace) -> Config:
@@ -41,6 +47,8 @@ def load_config(args: argparse.Namespace) -> Config:
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    if args.trust_checkpoint:
+        cfg.trust_checkpoint = True
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:

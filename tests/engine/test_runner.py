@@ -10,6 +10,7 @@ import torch.nn as nn
 from mmengine.model import BaseModel, MMDistributedDataParallel
 
 from rsfm.engine import Runner
+from rsfm.checkpoint.loading import CodeInCheckpointError
 from rsfm.engine.runner import amp_fallback, load_run_checkpoint
 
 _RUN_IDS = itertools.count()
@@ -69,6 +70,51 @@ def test_checkpoints_hold_non_tensor_state(tmp_path):
     assert ckpt['meta']['epoch'] == 1 and 'message_hub' in ckpt
     with pytest.raises(FileNotFoundError, match='missing.pth'):
         load_run_checkpoint(str(tmp_path / 'missing.pth'))
+
+
+class _Code:
+    """Stands for any pickled object that is not training state."""
+
+
+def test_run_checkpoints_load_without_unpickling_code(tmp_path, monkeypatch):
+    Runner(**_cfg(tmp_path, 1)).train()
+    path = str(tmp_path / 'epoch_1.pth')
+    calls = []
+    load = torch.load
+    monkeypatch.setattr(torch, 'load', lambda *a, **k: calls.append(
+        k.get('weights_only')) or load(*a, **k))
+    ckpt = load_run_checkpoint(path)
+    assert calls == [True]  # mmengine's message hub is allow-listed
+    full = load(path, weights_only=False)
+    for key in ('train/loss', 'train/lr'):
+        hub, ref = (c['message_hub']['log_scalars'][key] for c in (ckpt,
+                                                                   full))
+        assert hub.mean() == ref.mean() and hub.max() == ref.max()
+
+
+def test_checkpoints_with_code_need_trust(tmp_path):
+    Runner(**_cfg(tmp_path / 'run', 1)).train()
+    ckpt = torch.load(str(tmp_path / 'run' / 'epoch_1.pth'),
+                      weights_only=False)
+    ckpt['meta']['hook'] = _Code()
+    foreign = str(tmp_path / 'downloaded.pth')
+    torch.save(ckpt, foreign)
+    with pytest.raises(CodeInCheckpointError,
+                       match=r'downloaded.pth holds pickled objects .*_Code'
+                       r'.*--trust-checkpoint'):
+        load_run_checkpoint(foreign)
+    assert load_run_checkpoint(foreign, trusted=True)['meta']['epoch'] == 1
+    # the Runner: load_from outside its work dir needs trust_checkpoint
+    with pytest.raises(CodeInCheckpointError, match='trust_checkpoint'):
+        Runner(**_cfg(tmp_path / 'other', 1, load_from=foreign)).train()
+    runner = Runner(**_cfg(tmp_path / 'other2', 1, load_from=foreign,
+                           cfg=dict(trust_checkpoint=True)))
+    runner.train()
+    # ... and files of its own work dir are trusted
+    own = str(tmp_path / 'own' / 'mine.pth')
+    os.makedirs(osp.dirname(own))
+    torch.save(ckpt, own)
+    Runner(**_cfg(tmp_path / 'own', 1, load_from=own)).train()
 
 
 def test_resume_continues(tmp_path):

@@ -1,7 +1,8 @@
-"""Time forward+backward of rsfm backbones against timm's equivalents.
+"""Time forward+backward (or inference) of rsfm backbones against timm's.
 
     python tools/analysis_tools/benchmark_backbones.py [--batch 2] [--size 224]
-        [--iters 5] [--warmup 2] [--device cpu] [--out docs/benchmark.md]
+        [--iters 5] [--warmup 2] [--device cpu] [--inference]
+        [--only Swin-T] [--out docs/benchmark.md]
 
 Each pair gets the same input on the same device in one run; runs of the two
 models are interleaved so that drift of the machine affects both. timm
@@ -51,31 +52,37 @@ PAIRS = (
 )
 
 
-def _step(model, x, device):
+def _step(model, x, device, train=True):
+    """One forward+backward (``train``) or one forward without gradients;
+    milliseconds."""
     start = time.perf_counter()
-    outs = model(x)
-    sum(o.float().mean() for o in outs).backward()
+    if train:
+        outs = model(x)
+        sum(o.float().mean() for o in outs).backward()
+    else:
+        with torch.no_grad():
+            model(x)
     if device.startswith('cuda'):
         torch.cuda.synchronize()
     return (time.perf_counter() - start) * 1000
 
 
-def benchmark(batch, size, iters, warmup, device, names=None):
+def benchmark(batch, size, iters, warmup, device, names=None, train=True):
     rows = []
     for name, build, timm_name, build_timm in PAIRS:
         if names and name.split(' ')[0] not in names:
             continue
         torch.manual_seed(0)
-        ours = build().to(device).train()
-        theirs = build_timm(timm_name).to(device).train()
+        ours = build().to(device).train(train)
+        theirs = build_timm(timm_name).to(device).train(train)
         x = torch.randn(batch, 3, size, size, device=device)
         for _ in range(warmup):
-            _step(ours, x, device)
-            _step(theirs, x, device)
+            _step(ours, x, device, train)
+            _step(theirs, x, device, train)
         times = {'rsfm': [], 'timm': []}
         for _ in range(iters):
-            times['rsfm'].append(_step(ours, x, device))
-            times['timm'].append(_step(theirs, x, device))
+            times['rsfm'].append(_step(ours, x, device, train))
+            times['timm'].append(_step(theirs, x, device, train))
         a, b = (statistics.median(times[k]) for k in ('rsfm', 'timm'))
         rows.append((name, timm_name, a, b, a / b))
     return rows
@@ -89,15 +96,19 @@ def main(argv=None):
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--only', nargs='+', help='e.g. ConvNeXt-T ResNet-50')
+    parser.add_argument('--inference', action='store_true',
+                        help='time forward passes without gradients (eval '
+                        'mode) instead of forward+backward')
     parser.add_argument('--out', help='also write the table to this file')
     args = parser.parse_args(argv)
     rows = benchmark(args.batch, args.size, args.iters, args.warmup,
-                     args.device, args.only)
+                     args.device, args.only, train=not args.inference)
     command = ' '.join(['python tools/analysis_tools/benchmark_backbones.py'] +
                        list(sys.argv[1:] if argv is None else argv))
     lines = [
         f'`{command}`', '',
-        f'forward+backward, input ({args.batch}, 3, {args.size}, '
+        f'{"forward (no grad)" if args.inference else "forward+backward"}, '
+        f'input ({args.batch}, 3, {args.size}, '
         f'{args.size}), {args.device}, torch {torch.__version__}, '
         f'{torch.get_num_threads()} threads, median of {args.iters}', '',
         '| backbone | timm model | rsfm ms | timm ms | rsfm / timm |',

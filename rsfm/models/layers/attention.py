@@ -46,13 +46,30 @@ class SeparateQKVAttention(nn.Module):
         return self.proj(x.transpose(1, 2).reshape(B, N, C))
 
 
+def attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+           attn_mask: torch.Tensor) -> torch.Tensor:
+    """``softmax(q k^T / sqrt(d) + attn_mask) v``.
+
+    NOTE: measured with ``tools/analysis_tools/benchmark_backbones.py``
+    (Swin-T, 2 CPU threads): ``F.scaled_dot_product_attention`` with an
+    additive mask is faster than the explicit product in inference but
+    slower when gradients flow on CPU, so CPU training takes the explicit
+    product and everything else (GPU, inference) SDPA. Same function.
+    """
+    if q.device.type == 'cpu' and torch.is_grad_enabled() and \
+            q.requires_grad:
+        attn = (q * q.shape[-1]**-0.5) @ k.transpose(-2, -1) + attn_mask
+        return attn.softmax(dim=-1) @ v
+    return F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask)
+
+
 class WindowAttention(nn.Module):
     """Self-attention inside ``window x window`` windows with a learnt
     relative position bias (Swin).
 
     The bias, plus the shift mask of shifted windows, is the ``attn_mask``
-    of ``F.scaled_dot_product_attention`` (as timm's fused Swin attention);
-    the softmax scale is SDPA's default ``head_dim ** -0.5``, Swin's.
+    of ``F.scaled_dot_product_attention`` (as timm's fused Swin attention;
+    see :func:`attend`); the softmax scale is ``head_dim ** -0.5``, Swin's.
     """
 
     def __init__(self, dim: int, window: int, num_heads: int):
@@ -93,6 +110,5 @@ class WindowAttention(nn.Module):
                 B_ // nW, -1, self.num_heads, -1, -1)
             attn_mask = attn_mask + mask.reshape(-1, self.num_heads, N, N)
         # under autocast q, k, v are half precision: so must the mask be
-        x = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2],
-                                           attn_mask=attn_mask.to(qkv.dtype))
+        x = attend(qkv[0], qkv[1], qkv[2], attn_mask.to(qkv.dtype))
         return self.proj(x.transpose(1, 2).reshape(B_, N, C))

@@ -3,6 +3,7 @@
 without weight decay, forward steps that a masked subclass overrides."""
 import os
 import socket
+import time
 
 import pytest
 import torch
@@ -88,6 +89,7 @@ def _ddp_worker(rank, port, ok):
             _loss(model(torch.randn(2, 3, 32, 32))).backward()
             optim.step()
         ok[rank] = 1
+        dist.barrier()  # neither tears gloo down under the other
     finally:
         dist.destroy_process_group()
 
@@ -97,7 +99,13 @@ def test_vit_trains_under_ddp_without_unused_parameters():
         s.bind(('127.0.0.1', 0))
         port = str(s.getsockname()[1])
     ok = torch.zeros(2).share_memory_()
-    mp.spawn(_ddp_worker, args=(port, ok), nprocs=2, join=True)
+    context = mp.spawn(_ddp_worker, args=(port, ok), nprocs=2, join=False)
+    deadline = time.monotonic() + 180
+    while not context.join(timeout=5):
+        if time.monotonic() > deadline:
+            for process in context.processes:
+                process.kill()
+            pytest.fail('the 2-process DDP run did not finish in 180 s')
     assert ok.tolist() == [1, 1]
 
 

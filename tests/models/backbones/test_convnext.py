@@ -275,5 +275,7 @@ def test_pretrained_weights_load_without_arbitrary_pickles(tmp_path):
                 'payload': _NotATensor()}, path)
     model = ConvNeXt('atto', init_cfg=dict(type='Pretrained',
                                            checkpoint=path))
-    with pytest.raises(Exception, match='weights_only'):
+    with pytest.raises(ValueError, match=r'untrusted.pth holds pickled '
+                       r'objects beyond weights .*_NotATensor.* not a plain '
+                       r'weight file'):
         model.init_weights()
