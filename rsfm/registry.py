@@ -14,6 +14,7 @@ Rules (see DESIGN.md):
   Python, or use ``MODELS.get(name)``.
 """
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
+from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import \
     OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
@@ -29,6 +30,8 @@ DATASETS = Registry(
 TRANSFORMS = Registry(
     'transform', parent=MMENGINE_TRANSFORMS, scope='rsfm',
     locations=['rsfm.datasets'])
+HOOKS = Registry(
+    'hook', parent=MMENGINE_HOOKS, scope='rsfm', locations=['rsfm.engine'])
 RUNNERS = Registry(
     'runner', parent=MMENGINE_RUNNERS, scope='rsfm',
     locations=['rsfm.engine'])

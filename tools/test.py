@@ -12,6 +12,7 @@ and a zip for the DOTA server, mmseg's ``IoUMetric`` writes PNG label maps.
 """
 import argparse
 import inspect
+import os
 import os.path as osp
 
 from mmengine.config import Config
@@ -42,6 +43,10 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.format_only and not args.out_dir:
         parser.error('--format-only needs --out-dir')
+    if args.format_only and osp.isdir(args.out_dir) and \
+            os.listdir(args.out_dir):
+        parser.error(f'--out-dir {args.out_dir} is not empty: it may hold an '
+                     f'earlier submission; choose a new folder')
     return args
 
 

@@ -28,12 +28,19 @@ def parse_args(argv=None):
         'latest checkpoint in the work dir')
     parser.add_argument(
         '--amp', action='store_true', help='mixed precision training')
+    parser.add_argument(
+        '--overwrite-work-dir',
+        action='store_true',
+        help='train into a work dir that holds checkpoints of an earlier run, '
+        'replacing them (without it, such a work dir is refused)')
     add_common_args(parser)
     return parser.parse_args(argv)
 
 
 def build_cfg(args) -> Config:
     cfg = load_config(args)
+    if args.overwrite_work_dir:
+        cfg.overwrite_work_dir = True
     if args.amp and \
             cfg.optim_wrapper.get('type', 'OptimWrapper') != 'AmpOptimWrapper':
         cfg.optim_wrapper.type = 'AmpOptimWrapper'

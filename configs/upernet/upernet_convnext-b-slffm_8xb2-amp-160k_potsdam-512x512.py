@@ -1,5 +1,6 @@
 custom_imports = dict(
-    imports=['rsfm.models', 'rsfm.engine'], allow_failed_imports=False)
+    imports=['rsfm.models', 'rsfm.datasets', 'rsfm.engine'],
+    allow_failed_imports=False)
 # UperNet, SLFFM-pretrained ConvNeXt-B, ISPRS Potsdam 512x512 crops.
 # Recipe of SMLFR's convnext_b_potsdam.py (reported OA 91.72): 160k iterations,
 # 8 GPUs x 2 images, AdamW 1e-4 with stage-wise lr decay 0.9, fp16.

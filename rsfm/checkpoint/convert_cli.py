@@ -6,6 +6,7 @@ file (``weights_only=True``), converts it and writes
 an existing file.
 """
 import argparse
+import os
 import os.path as osp
 from typing import Callable, Dict, Sequence
 
@@ -36,9 +37,18 @@ def convert_main(description: str,
         if not state_dict:
             parser.error(f'no key of {args.src} starts with {args.prefix!r}')
     state_dict, fmt = converters[args.arch](state_dict)
-    torch.save({'state_dict': state_dict,
-                'meta': {'source': osp.basename(args.src), 'format': fmt,
-                         'arch': args.arch}}, args.dst)
+    # written under a temporary name and renamed: a failure (a full disk)
+    # leaves no truncated DST behind
+    tmp = osp.join(osp.dirname(osp.abspath(args.dst)),
+                   f'.{osp.basename(args.dst)}.tmp')
+    try:
+        torch.save({'state_dict': state_dict,
+                    'meta': {'source': osp.basename(args.src), 'format': fmt,
+                             'arch': args.arch}}, tmp)
+        os.replace(tmp, args.dst)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
     print_log(f'{args.src}: {fmt}' +
               (f' (under "{wrapper}")' if wrapper else '') +
               f'; wrote {len(state_dict)} tensors to {args.dst}',

@@ -26,7 +26,8 @@ from mmengine.logging import print_log
 from mmengine.utils import track_iter_progress, track_parallel_progress
 from shapely.geometry import Polygon, box
 
-from .dota_labels import DOTAObject, dump_dota_labels, load_dota_labels
+from .dota_labels import (DOTA_V1_CLASSES, DOTAObject, dump_dota_labels,
+                          load_dota_labels)
 
 IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
 
@@ -155,6 +156,47 @@ def find_scenes(img_dir: str, ann_dir: Optional[str]
     return pairs
 
 
+def check_split_args(sizes: Sequence[int], gaps: Sequence[int],
+                     rates: Sequence[float], img_rate_thr: float,
+                     iof_thr: float, padding_value: Sequence[int],
+                     nproc: int = 1) -> None:
+    """Raise ``ValueError`` naming the first option out of range."""
+    if len(sizes) != len(gaps):
+        raise ValueError(f'--sizes {list(sizes)} and --gaps {list(gaps)} pair '
+                         f'up one by one: give as many gaps as sizes')
+    for size, gap in zip(sizes, gaps):
+        if not size > gap >= 0:
+            raise ValueError(f'window size {size} must exceed its gap {gap} '
+                             f'>= 0')
+    if not rates or any(not r > 0 for r in rates):
+        raise ValueError(f'--rates must be positive scale factors, got '
+                         f'{list(rates)}')
+    if not 0 <= img_rate_thr <= 1 or not 0 < iof_thr <= 1:
+        raise ValueError(f'--img-rate-thr must be in [0, 1] and --iof-thr in '
+                         f'(0, 1], got {img_rate_thr} and {iof_thr}')
+    if len(padding_value) != 3 or any(not 0 <= v <= 255
+                                      for v in padding_value):
+        raise ValueError(f'--padding-value takes 3 values (B, G, R) in '
+                         f'[0, 255], got {list(padding_value)}')
+    if nproc < 1:
+        raise ValueError(f'--nproc must be >= 1, got {nproc}')
+
+
+def check_labels(scenes: List[Tuple[str, Optional[str]]],
+                 classes: Sequence[str]) -> None:
+    """Read every label file before anything is written: malformed lines
+    (see :func:`load_dota_labels`) and categories outside ``classes`` are
+    errors naming the file."""
+    labels = [label for _, label in scenes if label is not None]
+    for label in labels:
+        for obj in load_dota_labels(label).objects:
+            if obj.category not in classes:
+                raise ValueError(
+                    f'{label}: category {obj.category!r} is not one of '
+                    f'the {len(classes)} classes {tuple(classes)}; pass '
+                    f'--classes for another DOTA version')
+
+
 def split_dota(scenes: List[Tuple[str, Optional[str]]],
                out_dir: str,
                sizes: Sequence[int] = (1024, ),
@@ -164,13 +206,20 @@ def split_dota(scenes: List[Tuple[str, Optional[str]]],
                iof_thr: float = 0.7,
                padding_value: Sequence[int] = (104, 116, 124),
                save_ext: str = '.png',
-               nproc: int = 1) -> int:
+               nproc: int = 1,
+               classes: Sequence[str] = DOTA_V1_CLASSES) -> int:
     """Split scenes into ``out_dir/images`` and ``out_dir/annfiles``.
 
-    Refuses to write into an ``out_dir`` that already holds patches, so an
-    earlier split is never overwritten. ``annfiles`` is written only for
-    labelled scenes. Returns the number of patches.
+    Options and all label files are checked first (see
+    :func:`check_split_args`, :func:`check_labels`), so a bad value fails
+    before any patch is written. Refuses to write into an ``out_dir`` that
+    already holds patches, so an earlier split is never overwritten.
+    ``annfiles`` is written only for labelled scenes. Returns the number of
+    patches.
     """
+    check_split_args(sizes, gaps, rates, img_rate_thr, iof_thr,
+                     padding_value, nproc)
+    check_labels(scenes, classes)
     labelled = any(label is not None for _, label in scenes)
     for sub in ('images', 'annfiles') if labelled else ('images', ):
         path = osp.join(out_dir, sub)

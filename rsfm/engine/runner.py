@@ -5,20 +5,27 @@ host libraries' ``tools/train.py`` build it through the ``RUNNERS`` registry,
 so the fixes below apply whatever entry point starts the run.
 """
 import codecs
+import contextlib
 import copy
+import fcntl
 import logging
+import os
 import os.path as osp
 import pickle
-from typing import Callable, Optional, Union
+import re
+import socket
+import time
+from typing import Callable, List, Optional, Union
 
 import numpy as np
 import torch
 import torch.distributed as torch_dist
 from mmengine.device import (get_device, is_cuda_available, is_mlu_available,
                              is_musa_available, is_npu_available)
-from mmengine.dist import is_distributed
+from mmengine.dist import is_distributed, is_main_process
 from mmengine.logging import HistoryBuffer, print_log
-from mmengine.model import is_model_wrapper, revert_sync_batchnorm
+from mmengine.model import (BaseTTAModel, is_model_wrapper,
+                            revert_sync_batchnorm)
 from mmengine.registry import MODEL_WRAPPERS
 from mmengine.runner import Runner as _MMEngineRunner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
@@ -27,6 +34,7 @@ from torch.nn.parallel import DistributedDataParallel
 from rsfm.checkpoint.loading import (SAFE_GLOBALS, CodeInCheckpointError,
                                      safe_torch_load)
 from rsfm.registry import RUNNERS
+from .hooks import CheckpointHook, FiniteLossHook
 
 
 def _history_getattr(obj, name: str):
@@ -101,9 +109,108 @@ def amp_fallback(optim_wrapper):
     return optim_wrapper
 
 
+#: files of a work dir that an earlier run's checkpoint hook wrote
+RUN_CHECKPOINT = re.compile(r'^((epoch|iter|best)_.*\.pth|last_checkpoint)$')
+
+
+def run_checkpoints(work_dir: str) -> List[str]:
+    """Names of the checkpoints (and ``last_checkpoint``) in ``work_dir``."""
+    if not osp.isdir(work_dir):
+        return []
+    return sorted(f for f in os.listdir(work_dir) if RUN_CHECKPOINT.match(f))
+
+
+def latest_checkpoint(work_dir: str) -> str:
+    """The checkpoint ``--resume`` continues from in ``work_dir``.
+
+    ``last_checkpoint`` names it; a work dir moved since (the path in the
+    file no longer exists) resumes from the file of the same name in
+    ``work_dir``; without a usable ``last_checkpoint`` the checkpoint of the
+    highest epoch or iteration is taken (logged).
+
+    Raises:
+        FileNotFoundError: when ``work_dir`` holds no checkpoint.
+    """
+    record = osp.join(work_dir, 'last_checkpoint')
+    named = ''
+    if osp.isfile(record):
+        with open(record) as f:
+            named = f.read().strip()
+        for candidate in (named, osp.join(work_dir, osp.basename(named))):
+            if named and osp.isfile(candidate):
+                return candidate
+    numbered = [(int(m[2]), m[1], f) for f in os.listdir(work_dir)
+                for m in [re.match(r'^(epoch|iter)_(\d+)\.pth$', f)] if m] \
+        if osp.isdir(work_dir) else []
+    if not numbered:
+        raise FileNotFoundError(
+            f'--resume: no checkpoint to resume in {work_dir} (no '
+            f'last_checkpoint, no epoch_N.pth / iter_N.pth); start without '
+            f'--resume, or give the checkpoint: --resume PATH')
+    path = osp.join(work_dir, max(numbered)[2])
+    print_log(f'{record} is ' + ('empty' if osp.isfile(record) and not named
+                                 else f'missing or names {named!r}, which '
+                                 f'does not exist') +
+              f'; resuming from the latest checkpoint found, {path}',
+              logger='current', level=logging.WARNING)
+    return path
+
+
+@contextlib.contextmanager
+def training_lock(work_dir: str):
+    """Hold ``work_dir/.train.lock`` while training: a second run into the
+    same work dir fails instead of interleaving checkpoints. The lock is an
+    ``flock``: the kernel releases it when its process ends, even by a
+    crash or ``kill -9``, so it never stays stuck."""
+    os.makedirs(work_dir, exist_ok=True)
+    path = osp.join(work_dir, '.train.lock')
+    with open(path, 'a+') as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            raise RuntimeError(
+                f'another training run ({f.read().strip() or "unknown"}) is '
+                f'using {work_dir}: two runs in one work dir overwrite each '
+                f'other\'s checkpoints and logs. Wait for it or choose '
+                f'another --work-dir.') from None
+        f.seek(0)
+        f.truncate()
+        f.write(f'pid {os.getpid()} on {socket.gethostname()}, started '
+                f'{time.strftime("%Y-%m-%d %H:%M:%S")}\n')
+        f.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def check_checkpoint_matches(model: torch.nn.Module, checkpoint: dict,
+                             filename: str, min_match: float) -> None:
+    """Refuse a checkpoint that fits less than ``min_match`` of the model's
+    parameters (by name and shape): testing or resuming another model's
+    checkpoint would run with randomly initialised heads."""
+    if isinstance(model, BaseTTAModel):  # loads into the wrapped model
+        model = model.module
+    state = checkpoint.get('state_dict', checkpoint)
+    state = {re.sub(r'^module\.', '', k): v for k, v in state.items()}
+    params = dict(model.named_parameters())
+    total = sum(p.numel() for p in params.values())
+    matched = sum(p.numel() for k, p in params.items()
+                  if k in state and tuple(state[k].shape) == tuple(p.shape))
+    if total and matched / total < min_match:
+        missing = [k for k, p in params.items()
+                   if k not in state or state[k].shape != p.shape]
+        raise ValueError(
+            f'{filename} fits only {matched / total:.1%} of the parameters '
+            f'of this {type(model).__name__} (e.g. {missing[:3]} are '
+            f'missing or of another shape); is it a checkpoint of this '
+            f'config? Set min_checkpoint_match in the config to accept it.')
+
+
 @RUNNERS.register_module()
 class Runner(_MMEngineRunner):
-    """mmengine's Runner with four fixes for mmengine 0.10.7.
+    """mmengine's Runner with five fixes for mmengine 0.10.7.
 
     1. ``resume`` / ``load_from`` / testing a checkpoint work on torch >= 2.6
        without unpickling code (see :func:`load_run_checkpoint`); a file
@@ -122,7 +229,17 @@ class Runner(_MMEngineRunner):
        falls back to ``OptimWrapper`` with a warning when no GPU is visible,
        so mixed-precision configs still run, in fp32, on CPUs.
 
-    With a GPU, behaviour is mmengine's.
+    5. Nothing is lost or trained silently: training refuses a work dir
+       with an earlier run's checkpoints (``--resume``, another
+       ``--work-dir`` or ``--overwrite-work-dir``) and holds a lock on it;
+       checkpoints are written to a temporary name and renamed, and old ones
+       removed only after (:class:`~rsfm.engine.CheckpointHook`); the first
+       non-finite loss stops training (:class:`~rsfm.engine.FiniteLossHook`);
+       ``--resume`` without a checkpoint is an error, and a moved work dir
+       resumes from its own files; a checkpoint that fits less than half of
+       the model is refused (``min_checkpoint_match``).
+
+    With a GPU, behaviour is mmengine's (plus 1 and 5).
     """
 
     def setup_env(self, env_cfg: dict) -> None:
@@ -157,6 +274,60 @@ class Runner(_MMEngineRunner):
             cfg['device_ids'] = None  # a CPU module takes none
         return MODEL_WRAPPERS.build(cfg, default_args=dict(module=model))
 
+    def train(self):
+        """Refuse a work dir that holds an earlier run's checkpoints (unless
+        resuming it or ``overwrite_work_dir``), and hold the work dir's
+        training lock while training."""
+        found = run_checkpoints(self.work_dir)
+        if found and not self._resume and \
+                not self.cfg.get('overwrite_work_dir', False):
+            raise FileExistsError(
+                f'{self.work_dir} holds checkpoints of an earlier run '
+                f'({", ".join(found[:4])}{", ..." if len(found) > 4 else ""})'
+                f'; training would overwrite them. Continue it with '
+                f'--resume, choose another --work-dir, or pass '
+                f'--overwrite-work-dir.')
+        lock = training_lock(self.work_dir) if is_main_process() \
+            else contextlib.nullcontext()
+        with lock:
+            return super().train()
+
+    def register_hooks(self, default_hooks=None, custom_hooks=None):
+        """mmengine's hooks, with mmengine's ``CheckpointHook`` replaced by
+        :class:`~rsfm.engine.CheckpointHook` (same arguments; it saves before
+        it deletes), plus :class:`~rsfm.engine.FiniteLossHook` unless
+        ``check_finite_loss=False``."""
+        checkpoint = (default_hooks or {}).get('checkpoint')
+        if isinstance(checkpoint, dict) and checkpoint.get('type') in (
+                'CheckpointHook', 'mmengine.CheckpointHook'):
+            default_hooks = dict(default_hooks,
+                                 checkpoint=dict(checkpoint,
+                                                 type=CheckpointHook))
+        super().register_hooks(default_hooks, custom_hooks)
+        if self.cfg.get('check_finite_loss', True) and not any(
+                isinstance(h, FiniteLossHook) for h in self.hooks):
+            self.register_hook(FiniteLossHook())
+
+    def load_or_resume(self) -> None:
+        """mmengine's, with ``--resume`` (no path) resolved by
+        :func:`latest_checkpoint`: an error when there is nothing to resume,
+        and a moved work dir resumes from its own files."""
+        if self._resume and self._load_from is None and not self._has_loaded:
+            self._load_from = latest_checkpoint(self.work_dir)
+            self.logger.info(f'Resuming from {self._load_from}')
+        super().load_or_resume()
+
+    def save_checkpoint(self, out_dir: str, filename: str, *args, **kwargs):
+        """Write to ``.{filename}.tmp`` and rename: a kill while saving
+        leaves the earlier checkpoints whole and no partial file named as a
+        checkpoint."""
+        if '://' in out_dir:  # a remote backend: mmengine's own writing
+            return super().save_checkpoint(out_dir, filename, *args, **kwargs)
+        tmp = f'.{filename}.tmp'
+        super().save_checkpoint(out_dir, tmp, *args, **kwargs)
+        if is_main_process():
+            os.replace(osp.join(out_dir, tmp), osp.join(out_dir, filename))
+
     def build_optim_wrapper(self, optim_wrapper):
         return super().build_optim_wrapper(amp_fallback(optim_wrapper))
 
@@ -176,6 +347,8 @@ class Runner(_MMEngineRunner):
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         model = self.model.module if is_model_wrapper(self.model) \
             else self.model
+        check_checkpoint_matches(model, checkpoint, filename,
+                                 self.cfg.get('min_checkpoint_match', 0.5))
         checkpoint = _load_checkpoint_to_model(
             model, checkpoint, strict, revise_keys=revise_keys)
         self._has_loaded = True

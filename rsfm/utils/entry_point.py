@@ -1,13 +1,66 @@
 """What ``tools/train.py`` and ``tools/test.py`` share: arguments, config
 loading and running the Runner."""
 import argparse
+import ctypes
+import difflib
+import inspect
 import os
 import os.path as osp
+import signal
+import sys
 
 import torch.distributed as dist
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
+
+#: prctl option: the signal the kernel sends when the parent process dies
+PR_SET_PDEATHSIG = 1
+
+
+class CfgOptionsAction(DictAction):
+    """mmengine's ``DictAction``, with a usage error for an item that is
+    not ``key=value``."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        bad = [v for v in values if '=' not in v]
+        if bad:
+            parser.error(f'{option_string} takes key=value items, got '
+                         f'{bad[0]!r}')
+        super().__call__(parser, namespace, values, option_string)
+
+
+def end_with_parent() -> None:
+    """Make this worker end when its launcher (torchrun) dies, even by
+    ``kill -9``: the kernel sends SIGTERM on the parent's death (Linux)."""
+    if not sys.platform.startswith('linux'):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() == 1:  # the parent died before prctl
+        sys.exit('the launcher of this worker has exited')
+
+
+#: top-level keys that runners and rsfm's tools read besides Runner's
+#: arguments, so that --cfg-options may set them in a config that lacks them
+RUN_KEYS = ('model_wrapper_cfg', 'find_unused_parameters', 'sync_bn',
+            'compile', 'runner_type', 'trust_checkpoint', 'tta_model',
+            'tta_pipeline', 'submission_dataloader', 'submission_evaluator')
+
+
+def check_cfg_options(cfg: Config, options: dict, config: str) -> None:
+    """Refuse ``--cfg-options`` whose top-level key neither the config nor
+    the Runner knows: a typo (``randomnes.seed=0``) would otherwise add a
+    key that nothing reads."""
+    known = set(cfg.keys()) | set(RUN_KEYS) | set(
+        inspect.signature(Runner.__init__).parameters) - {'self'}
+    for key in options:
+        top = key.split('.')[0]
+        if top not in known:
+            close = difflib.get_close_matches(top, sorted(known), n=1)
+            hint = f'; did you mean {close[0]!r}?' if close else ''
+            raise KeyError(f'--cfg-options {key}: {config} has no key '
+                           f'{top!r}{hint}')
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
@@ -16,7 +69,7 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override settings of the config, key=value, e.g. '
         'train_dataloader.batch_size=4')
     parser.add_argument(
@@ -41,11 +94,14 @@ def load_config(args: argparse.Namespace) -> Config:
     """
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
+    if args.launcher == 'pytorch':
+        end_with_parent()
     if not osp.isfile(args.config):
         raise FileNotFoundError(f'config file {args.config} does not exist')
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
+        check_cfg_options(cfg, args.cfg_options, args.config)
         cfg.merge_from_dict(args.cfg_options)
     if args.trust_checkpoint:
         cfg.trust_checkpoint = True

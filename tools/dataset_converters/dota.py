@@ -19,7 +19,9 @@ import sys
 
 from mmengine.logging import print_log
 
-from rsfm.datasets.dota_split import find_scenes, split_dota
+from rsfm.datasets.dota_labels import DOTA_V1_CLASSES
+from rsfm.datasets.dota_split import (check_split_args, find_scenes,
+                                      split_dota)
 
 
 def parse_args(argv=None):
@@ -42,7 +44,17 @@ def parse_args(argv=None):
                         default=[104, 116, 124], help='BGR padding colour')
     parser.add_argument('--save-ext', default='.png')
     parser.add_argument('--nproc', type=int, default=1)
-    return parser.parse_args(argv)
+    parser.add_argument('--classes', nargs='+', default=list(DOTA_V1_CLASSES),
+                        help='categories the labels may use (default: the '
+                        '15 of DOTA v1.0)')
+    args = parser.parse_args(argv)
+    try:
+        check_split_args(args.sizes, args.gaps, args.rates,
+                         args.img_rate_thr, args.iof_thr, args.padding_value,
+                         args.nproc)
+    except ValueError as e:
+        parser.error(str(e))
+    return args
 
 
 def main(argv=None):
@@ -66,7 +78,7 @@ def main(argv=None):
         scenes, args.out, sizes=args.sizes, gaps=args.gaps, rates=args.rates,
         img_rate_thr=args.img_rate_thr, iof_thr=args.iof_thr,
         padding_value=args.padding_value, save_ext=args.save_ext,
-        nproc=args.nproc)
+        nproc=args.nproc, classes=args.classes)
     return 0
 
 

@@ -1,8 +1,10 @@
 # DOTA v1.0, single-scale split (1024x1024 patches, gap 200), as SMLFR trains.
 # Local copy of open-mmlab/mmrotate (dev-1.x) configs/_base_/datasets/dota.py.
 # Differences: rsfm.DOTADataset (reads raw and split label grammars, clear
-# errors; custom_imports 'rsfm.datasets.rotated') and a `submission_dataloader`
-# that `tools/test.py --format-only` uses for the unlabeled test split.
+# errors; custom_imports 'rsfm.datasets.rotated'), rsfm.LoadRGBImage (refuses
+# 4-band or 16-bit files that mmdet's loader would silently change), and a
+# `submission_dataloader` that `tools/test.py --format-only` uses for the
+# unlabeled test split.
 # Loader workers are upstream's (GPU recipes); CPU smoke tests shrink them.
 #
 # Prepare with tools/dataset_converters/dota.py:
@@ -13,7 +15,7 @@ data_root = 'data/split_ss_dota/'
 backend_args = None
 
 train_pipeline = [
-    dict(type='mmdet.LoadImageFromFile', backend_args=backend_args),
+    dict(type='rsfm.LoadRGBImage', backend_args=backend_args),
     dict(type='mmdet.LoadAnnotations', with_bbox=True, box_type='qbox'),
     dict(type='ConvertBoxType', box_type_mapping=dict(gt_bboxes='rbox')),
     dict(type='mmdet.Resize', scale=(1024, 1024), keep_ratio=True),
@@ -24,7 +26,7 @@ train_pipeline = [
     dict(type='mmdet.PackDetInputs')
 ]
 val_pipeline = [
-    dict(type='mmdet.LoadImageFromFile', backend_args=backend_args),
+    dict(type='rsfm.LoadRGBImage', backend_args=backend_args),
     dict(type='mmdet.Resize', scale=(1024, 1024), keep_ratio=True),
     # loaded after Resize so that the ground truth keeps patch coordinates
     dict(type='mmdet.LoadAnnotations', with_bbox=True, box_type='qbox'),
@@ -35,7 +37,7 @@ val_pipeline = [
                    'scale_factor'))
 ]
 test_pipeline = [
-    dict(type='mmdet.LoadImageFromFile', backend_args=backend_args),
+    dict(type='rsfm.LoadRGBImage', backend_args=backend_args),
     dict(type='mmdet.Resize', scale=(1024, 1024), keep_ratio=True),
     dict(
         type='mmdet.PackDetInputs',

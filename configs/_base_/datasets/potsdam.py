@@ -2,6 +2,8 @@
 #   data/potsdam/img_dir/{train,val}/*.png, data/potsdam/ann_dir/{train,val}/*.png
 # Local copy of open-mmlab/mmsegmentation v1.2.2 configs/_base_/datasets/potsdam.py.
 # Loader workers are upstream's (GPU recipes); CPU smoke tests shrink them.
+# rsfm.LoadRGBImage (custom_imports 'rsfm.datasets') refuses 4-band or 16-bit
+# files that mmseg's loader would silently change.
 #
 # Evaluation protocol as SMLFR: label 0 (boundary) and clutter are ignored, the
 # five classes below are trained and evaluated. reduce_zero_label maps
@@ -15,7 +17,7 @@ metainfo = dict(
     classes=('impervious_surface', 'building', 'low_vegetation', 'tree',
              'car'))
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='rsfm.LoadRGBImage'),
     dict(type='LoadAnnotations'),  # reduce_zero_label: see the datasets
     dict(
         type='RandomResize',
@@ -28,14 +30,14 @@ train_pipeline = [
     dict(type='PackSegInputs')
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='rsfm.LoadRGBImage'),
     # original resolution, slide inference (see the model's test_cfg)
     dict(type='LoadAnnotations'),  # reduce_zero_label: see the datasets
     dict(type='PackSegInputs')
 ]
 # SMLFR tests with horizontal flips at the original scale: `tools/test.py --tta`
 tta_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=None),
+    dict(type='rsfm.LoadRGBImage', backend_args=None),
     dict(
         type='TestTimeAug',
         transforms=[[

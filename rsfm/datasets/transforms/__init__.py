@@ -1,3 +1,3 @@
-from .loading import LoadMultiBandImage
+from .loading import LoadMultiBandImage, LoadRGBImage
 
-__all__ = ['LoadMultiBandImage']
+__all__ = ['LoadMultiBandImage', 'LoadRGBImage']

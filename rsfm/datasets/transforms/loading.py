@@ -1,10 +1,13 @@
-"""Loading multi-band rasters (GeoTIFF and anything GDAL reads) through
-rasterio, with named bands."""
+"""Loading images: multi-band rasters (GeoTIFF and anything GDAL reads)
+through rasterio with named bands, and 8-bit RGB images that refuse to be
+silently changed."""
 from typing import Optional, Sequence
 
+import mmcv
 import numpy as np
 import rasterio
 from mmcv.transforms import BaseTransform
+from mmengine import fileio
 
 from rsfm.registry import TRANSFORMS
 
@@ -96,3 +99,59 @@ class LoadMultiBandImage(BaseTransform):
     def __repr__(self):
         return (f'{type(self).__name__}(bands={self.bands}, file_bands='
                 f'{self.file_bands}, to_float32={self.to_float32})')
+
+
+@TRANSFORMS.register_module()
+class LoadRGBImage(BaseTransform):
+    """Load an 8-bit 3-band image (PNG, JPG, TIFF) for an RGB pipeline.
+
+    What mmcv's ``LoadImageFromFile`` does (BGR ``uint8`` ``(H, W, 3)``,
+    ``img_shape``, ``ori_shape``; a single-band image is repeated to three
+    bands), but it refuses what that loader changes silently: a fourth band
+    (alpha or NIR, dropped) and 16-bit values (crushed to 8 bits). Such
+    files go through :class:`LoadMultiBandImage`, which keeps every band and
+    the dtype. Empty and undecodable files are errors naming the file.
+
+    Args:
+        to_float32: Cast the image to float32.
+        backend_args: mmengine file backend arguments.
+    """
+
+    def __init__(self, to_float32: bool = False,
+                 backend_args: Optional[dict] = None):
+        self.to_float32 = to_float32
+        self.backend_args = backend_args
+
+    def transform(self, results: dict) -> dict:
+        path = results['img_path']
+        data = fileio.get(path, backend_args=self.backend_args)
+        if not data:
+            raise ValueError(f'image {path} is empty (0 bytes)')
+        img = mmcv.imfrombytes(data, flag='unchanged', backend='cv2')
+        if img is None:
+            raise ValueError(f'cannot decode image {path}: corrupt or not '
+                             f'an image')
+        if img.dtype != np.uint8:
+            raise ValueError(
+                f'{path} holds {img.dtype} values: this RGB pipeline reads '
+                f'8-bit images and would crush them to 8 bits. Convert the '
+                f'file deliberately, or load it with rsfm.LoadMultiBandImage '
+                f'(keeps the dtype) and normalise for its range.')
+        if img.ndim == 2:
+            img = np.repeat(img[..., None], 3, axis=2)
+        if img.shape[2] != 3:
+            raise ValueError(
+                f'{path} has {img.shape[2]} bands: this RGB pipeline would '
+                f'drop all but three. Load it with rsfm.LoadMultiBandImage('
+                f'bands=...) and give the backbone its bands, or save an '
+                f'RGB copy deliberately.')
+        if self.to_float32:
+            img = img.astype(np.float32)
+        results['img'] = img
+        results['img_shape'] = img.shape[:2]
+        results['ori_shape'] = img.shape[:2]
+        return results
+
+    def __repr__(self):
+        return (f'{type(self).__name__}(to_float32={self.to_float32}, '
+                f'backend_args={self.backend_args})')
