@@ -139,15 +139,17 @@ def latest_checkpoint(work_dir: str) -> str:
         for candidate in (named, osp.join(work_dir, osp.basename(named))):
             if named and osp.isfile(candidate):
                 return candidate
-    numbered = [(int(m[2]), m[1], f) for f in os.listdir(work_dir)
-                for m in [re.match(r'^(epoch|iter)_(\d+)\.pth$', f)] if m] \
-        if osp.isdir(work_dir) else []
+    numbered = []  # (epoch or iteration, file name)
+    for name in os.listdir(work_dir) if osp.isdir(work_dir) else ():
+        match = re.match(r'^(epoch|iter)_(\d+)\.pth$', name)
+        if match:
+            numbered.append((int(match[2]), name))
     if not numbered:
         raise FileNotFoundError(
             f'--resume: no checkpoint to resume in {work_dir} (no '
             f'last_checkpoint, no epoch_N.pth / iter_N.pth); start without '
             f'--resume, or give the checkpoint: --resume PATH')
-    path = osp.join(work_dir, max(numbered)[2])
+    path = osp.join(work_dir, max(numbered)[1])
     print_log(f'{record} is ' + ('empty' if osp.isfile(record) and not named
                                  else f'missing or names {named!r}, which '
                                  f'does not exist') +

@@ -9,7 +9,6 @@ losses, non-finite or unknown DOTA labels, splitter options, typos in
 --cfg-options, and checkpoints of another model.
 """
 import os
-import os.path as osp
 import re
 import shutil
 import signal
@@ -31,52 +30,31 @@ from rsfm.engine.runner import latest_checkpoint, training_lock
 from rsfm.models.backbones import ResNet
 from rsfm.models.backbones.resnet import convert_resnet
 from tests.conftest import REPO
+from tests.engine.test_runner import _cfg, _ToyModel
 
 
-class _Model(BaseModel):
+class _Model(_ToyModel):
+    """The toy model, whose loss turns NaN at call ``nan_at``."""
 
     def __init__(self, nan_at=None):
         super().__init__()
-        self.linear = nn.Linear(2, 1)
         self.nan_at, self.calls = nan_at, 0
 
     def forward(self, inputs, labels=None, mode='tensor'):
-        self.calls += mode == 'loss'
-        out = self.linear(torch.stack(inputs) if isinstance(inputs, list)
-                          else inputs)
+        out = super().forward(inputs, labels, mode)
         if mode == 'loss':
-            loss = ((out.squeeze(-1) - labels)**2).mean()
+            self.calls += 1
             if self.calls == self.nan_at:
-                loss = loss * float('nan')
-            return dict(loss=loss)
+                out['loss'] = out['loss'] * float('nan')
         return out
 
 
-class _Data(torch.utils.data.Dataset):
-
-    def __len__(self):
-        return 8
-
-    def __getitem__(self, i):
-        x = torch.randn(2, generator=torch.Generator().manual_seed(i))
-        return dict(inputs=x, labels=x.sum())
-
-
 def _runner(work_dir, epochs=1, model=None, **kwargs):
-    cfg = dict(
-        model=model or _Model(),
-        work_dir=str(work_dir),
-        train_dataloader=dict(
-            dataset=_Data(), sampler=dict(type='DefaultSampler'),
-            batch_size=4, collate_fn=dict(type='default_collate')),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
-        train_cfg=dict(by_epoch=True, max_epochs=epochs),
-        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1,
-                                           max_keep_ckpts=1)),
-        default_scope='mmengine',
-        experiment_name=f'{osp.basename(str(work_dir))}-{time.time_ns()}')
-    cfg.update(kwargs)
-    return Runner(**cfg)
+    """The toy Runner of the engine tests, keeping one checkpoint."""
+    kwargs.setdefault('default_hooks', dict(checkpoint=dict(
+        type='CheckpointHook', interval=1, max_keep_ckpts=1)))
+    return Runner(**_cfg(work_dir, epochs, model=model or _Model(),
+                         **kwargs))
 
 
 # -- data loss -----------------------------------------------------------------
