@@ -1,8 +1,8 @@
-from .hooks import CheckpointHook, FiniteLossHook
+from .hooks import CheckpointHook, FiniteLossHook, RandomStateHook
 from .optim_constructor import LayerDecayOptimWrapperConstructor
 from .runner import Runner, load_run_checkpoint
 
 __all__ = [
     'CheckpointHook', 'FiniteLossHook', 'LayerDecayOptimWrapperConstructor',
-    'Runner', 'load_run_checkpoint'
+    'RandomStateHook', 'Runner', 'load_run_checkpoint'
 ]

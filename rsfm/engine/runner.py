@@ -34,7 +34,8 @@ from torch.nn.parallel import DistributedDataParallel
 from rsfm.checkpoint.loading import (SAFE_GLOBALS, CodeInCheckpointError,
                                      safe_torch_load)
 from rsfm.registry import RUNNERS
-from .hooks import CheckpointHook, FiniteLossHook
+from .hooks import (CheckpointHook, FiniteLossHook, RandomStateHook,
+                    gather_random_states)
 
 
 def _history_getattr(obj, name: str):
@@ -309,6 +310,17 @@ class Runner(_MMEngineRunner):
         if self.cfg.get('check_finite_loss', True) and not any(
                 isinstance(h, FiniteLossHook) for h in self.hooks):
             self.register_hook(FiniteLossHook())
+        self.register_hook(RandomStateHook())
+
+    def resume(self, filename: str, *args, **kwargs) -> None:
+        """mmengine's resume; the random states saved with the checkpoint
+        go to :class:`~rsfm.engine.RandomStateHook`, which restores them
+        where training continues."""
+        self._resuming = True
+        try:
+            super().resume(filename, *args, **kwargs)
+        finally:
+            self._resuming = False
 
     def load_or_resume(self) -> None:
         """mmengine's, with ``--resume`` (no path) resolved by
@@ -320,13 +332,17 @@ class Runner(_MMEngineRunner):
         super().load_or_resume()
 
     def save_checkpoint(self, out_dir: str, filename: str, *args, **kwargs):
-        """Write to ``.{filename}.tmp`` and rename: a kill while saving
-        leaves the earlier checkpoints whole and no partial file named as a
-        checkpoint."""
+        """mmengine's checkpoint plus every rank's random states (for an
+        exact resume), written to ``.{filename}.tmp`` and renamed: a kill
+        while saving leaves the earlier checkpoints whole and no partial
+        file named as a checkpoint."""
+        meta = dict(kwargs.pop('meta', None) or {})
+        meta['random_states'] = gather_random_states()  # every rank's
         if '://' in out_dir:  # a remote backend: mmengine's own writing
-            return super().save_checkpoint(out_dir, filename, *args, **kwargs)
+            return super().save_checkpoint(out_dir, filename, *args,
+                                           meta=meta, **kwargs)
         tmp = f'.{filename}.tmp'
-        super().save_checkpoint(out_dir, tmp, *args, **kwargs)
+        super().save_checkpoint(out_dir, tmp, *args, meta=meta, **kwargs)
         if is_main_process():
             os.replace(osp.join(out_dir, tmp), osp.join(out_dir, filename))
 
@@ -351,6 +367,11 @@ class Runner(_MMEngineRunner):
             else self.model
         check_checkpoint_matches(model, checkpoint, filename,
                                  self.cfg.get('min_checkpoint_match', 0.5))
+        if getattr(self, '_resuming', False):
+            for hook in self.hooks:
+                if isinstance(hook, RandomStateHook):
+                    hook.resumed = checkpoint.get('meta', {}).get(
+                        'random_states')
         checkpoint = _load_checkpoint_to_model(
             model, checkpoint, strict, revise_keys=revise_keys)
         self._has_loaded = True

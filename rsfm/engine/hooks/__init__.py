@@ -1,4 +1,9 @@
 from .checkpoint_hook import CheckpointHook
 from .finite_loss_hook import FiniteLossHook
+from .random_state_hook import (RandomStateHook, gather_random_states,
+                                get_random_state, set_random_state)
 
-__all__ = ['CheckpointHook', 'FiniteLossHook']
+__all__ = [
+    'CheckpointHook', 'FiniteLossHook', 'RandomStateHook',
+    'gather_random_states', 'get_random_state', 'set_random_state'
+]
