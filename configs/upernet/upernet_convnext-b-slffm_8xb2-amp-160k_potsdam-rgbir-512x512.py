@@ -40,11 +40,13 @@ train_pipeline = [
         keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
+    dict(type='rsfm.CheckSegLabels', num_classes=5),
     dict(type='PackSegInputs')
 ]
 test_pipeline = [
     dict(type='rsfm.LoadMultiBandImage', file_bands=bands),
     dict(type='LoadAnnotations'),
+    dict(type='rsfm.CheckSegLabels', num_classes=5),
     dict(type='PackSegInputs')
 ]
 tta_pipeline = [

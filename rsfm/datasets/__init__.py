@@ -4,9 +4,10 @@ transforms. Host-specific datasets live in subpackages that configs import
 from .dota_labels import (DOTALabel, DOTAObject, dump_dota_labels,
                           load_dota_labels)
 from .dota_split import split_dota
-from .transforms import LoadMultiBandImage, LoadRGBImage
+from .transforms import CheckSegLabels, LoadMultiBandImage, LoadRGBImage
 
 __all__ = [
-    'DOTALabel', 'DOTAObject', 'LoadMultiBandImage', 'LoadRGBImage',
+    'CheckSegLabels', 'DOTALabel', 'DOTAObject', 'LoadMultiBandImage',
+    'LoadRGBImage',
     'dump_dota_labels', 'load_dota_labels', 'split_dota'
 ]

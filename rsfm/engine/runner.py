@@ -319,6 +319,14 @@ class Runner(_MMEngineRunner):
         self._resuming = True
         try:
             super().resume(filename, *args, **kwargs)
+        except (KeyError, ValueError, RuntimeError) as e:
+            if isinstance(e, CodeInCheckpointError) or 'fits only' in str(e):
+                raise
+            raise type(e)(
+                f'cannot resume from {filename}: {e}. Was it written with '
+                f'another config (optimizer, schedulers, model)? Resume '
+                f'with the config that wrote it, or start from its weights '
+                f'with load_from instead of --resume.') from e
         finally:
             self._resuming = False
 

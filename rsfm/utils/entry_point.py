@@ -1,6 +1,7 @@
 """What ``tools/train.py`` and ``tools/test.py`` share: arguments, config
 loading and running the Runner."""
 import argparse
+import ast
 import ctypes
 import difflib
 import inspect
@@ -8,6 +9,7 @@ import os
 import os.path as osp
 import signal
 import sys
+from typing import Optional
 
 import torch.distributed as dist
 from mmengine.config import Config, DictAction
@@ -46,6 +48,31 @@ def end_with_parent() -> None:
 RUN_KEYS = ('model_wrapper_cfg', 'find_unused_parameters', 'sync_bn',
             'compile', 'runner_type', 'trust_checkpoint', 'tta_model',
             'tta_pipeline', 'submission_dataloader', 'submission_evaluator')
+
+
+def find_syntax_error(path: str, seen=()) -> Optional[str]:
+    """``file:line: message`` of the first syntax error in the config at
+    ``path`` or its ``_base_`` files (mmengine's message names neither)."""
+    with open(path, encoding='utf-8') as f:
+        source = f.read()
+    try:
+        tree = ast.parse(source, filename=path)
+    except SyntaxError as e:
+        return f'{path}:{e.lineno}: {e.msg}'
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+                getattr(t, 'id', None) == '_base_' for t in node.targets):
+            try:
+                bases = ast.literal_eval(node.value)
+            except ValueError:
+                return None
+            for base in [bases] if isinstance(bases, str) else bases:
+                base = osp.join(osp.dirname(path), base)
+                if osp.isfile(base) and base not in seen:
+                    found = find_syntax_error(base, seen + (path, ))
+                    if found:
+                        return found
+    return None
 
 
 def check_cfg_options(cfg: Config, options: dict, config: str) -> None:
@@ -98,7 +125,13 @@ def load_config(args: argparse.Namespace) -> Config:
         end_with_parent()
     if not osp.isfile(args.config):
         raise FileNotFoundError(f'config file {args.config} does not exist')
-    cfg = Config.fromfile(args.config)
+    try:
+        cfg = Config.fromfile(args.config)
+    except SyntaxError as e:
+        where = find_syntax_error(args.config)
+        if where is None:
+            raise
+        raise SyntaxError(f'syntax error in config {where}') from e
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         check_cfg_options(cfg, args.cfg_options, args.config)

@@ -464,3 +464,42 @@ def test_resume_continues_with_the_same_random_numbers(tmp_path, by_epoch,
     assert later.losses == whole_losses.losses[steps - len(later.losses):]
     for a, b in zip(whole.model.parameters(), resumed.model.parameters()):
         assert torch.equal(a, b)
+
+
+# -- segmentation labels, configs, resuming another config ---------------------
+def test_segmentation_labels_are_checked(tmp_path):
+    import numpy as np
+
+    from rsfm.datasets import CheckSegLabels
+    check = CheckSegLabels(num_classes=5)
+    ok = np.array([[0, 4], [255, 2]], np.uint8)
+    assert check(dict(gt_seg_map=ok, seg_map_path='a.png'))['gt_seg_map'] \
+        is ok
+    with pytest.raises(ValueError, match=r'b.png holds label values \[5, 7\] '
+                       r'outside the 5 classes \[0, 4\]'):
+        check(dict(gt_seg_map=np.array([[5, 7]], np.uint8),
+                   seg_map_path='b.png'))
+    with pytest.raises(ValueError, match=r'c.png is a 3-band \(colour\?\) '
+                       r'label map; an index map'):
+        check(dict(gt_seg_map=np.zeros((2, 2, 3), np.uint8),
+                   seg_map_path='c.png'))
+
+
+def test_a_syntax_error_in_a_base_config_names_the_file(tmp_path):
+    (tmp_path / 'base.py').write_text('a = 1\nb = (\n')
+    (tmp_path / 'top.py').write_text("_base_ = ['base.py']\nc = 2\n")
+    proc = subprocess.run([sys.executable, 'tools/train.py',
+                           str(tmp_path / 'top.py')], cwd=REPO,
+                          capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert f'syntax error in config {tmp_path / "base.py"}:2:' in proc.stderr
+
+
+def test_resuming_another_configs_checkpoint_says_so(tmp_path):
+    _runner(tmp_path).train()
+    other = _runner(tmp_path, 2, resume=True, optim_wrapper=dict(
+        optimizer=dict(type='SGD', lr=0.1),
+        paramwise_cfg=dict(custom_keys={'bias': dict(lr_mult=2.)})))
+    with pytest.raises(ValueError, match=r'cannot resume from .*epoch_1.pth: '
+                       r'.*another config'):
+        other.train()

@@ -3,7 +3,8 @@
 # Local copy of open-mmlab/mmsegmentation v1.2.2 configs/_base_/datasets/potsdam.py.
 # Loader workers are upstream's (GPU recipes); CPU smoke tests shrink them.
 # rsfm.LoadRGBImage (custom_imports 'rsfm.datasets') refuses 4-band or 16-bit
-# files that mmseg's loader would silently change.
+# files that mmseg's loader would silently change; rsfm.CheckSegLabels names a
+# label file with colour maps or values outside the 5 classes and 255.
 #
 # Evaluation protocol as SMLFR: label 0 (boundary) and clutter are ignored, the
 # five classes below are trained and evaluated. reduce_zero_label maps
@@ -27,12 +28,14 @@ train_pipeline = [
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PhotoMetricDistortion'),
+    dict(type='rsfm.CheckSegLabels', num_classes=5),
     dict(type='PackSegInputs')
 ]
 test_pipeline = [
     dict(type='rsfm.LoadRGBImage'),
     # original resolution, slide inference (see the model's test_cfg)
     dict(type='LoadAnnotations'),  # reduce_zero_label: see the datasets
+    dict(type='rsfm.CheckSegLabels', num_classes=5),
     dict(type='PackSegInputs')
 ]
 # SMLFR tests with horizontal flips at the original scale: `tools/test.py --tta`

@@ -1,3 +1,3 @@
-from .loading import LoadMultiBandImage, LoadRGBImage
+from .loading import CheckSegLabels, LoadMultiBandImage, LoadRGBImage
 
-__all__ = ['LoadMultiBandImage', 'LoadRGBImage']
+__all__ = ['CheckSegLabels', 'LoadMultiBandImage', 'LoadRGBImage']

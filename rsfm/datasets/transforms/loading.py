@@ -155,3 +155,45 @@ class LoadRGBImage(BaseTransform):
     def __repr__(self):
         return (f'{type(self).__name__}(to_float32={self.to_float32}, '
                 f'backend_args={self.backend_args})')
+
+
+@TRANSFORMS.register_module()
+class CheckSegLabels(BaseTransform):
+    """Check a loaded segmentation map: an index map (one band) whose values
+    are class indices or ``ignore_index``.
+
+    Put after ``LoadAnnotations``: a colour label map (3 bands, e.g. the raw
+    ISPRS labels) or a value outside ``[0, num_classes)`` would otherwise
+    fail deep in the loss, or train on wrong classes, without naming the
+    file.
+
+    Args:
+        num_classes: Number of classes the model predicts.
+        ignore_index: The value that marks ignored pixels.
+    """
+
+    def __init__(self, num_classes: int, ignore_index: int = 255):
+        self.num_classes, self.ignore_index = num_classes, ignore_index
+
+    def transform(self, results: dict) -> dict:
+        label = results['gt_seg_map']
+        path = results.get('seg_map_path', 'the label map')
+        if label.ndim != 2:
+            raise ValueError(
+                f'{path} is a {label.shape[-1]}-band (colour?) label map; '
+                f'an index map (one band of class indices) is expected: '
+                f'convert the dataset with its converter')
+        values = np.unique(label)
+        bad = [int(v) for v in values
+               if not (0 <= v < self.num_classes or v == self.ignore_index)]
+        if bad:
+            raise ValueError(
+                f'{path} holds label values {bad[:8]} outside the '
+                f'{self.num_classes} classes [0, {self.num_classes - 1}] '
+                f'and the ignore index {self.ignore_index} (after '
+                f'reduce_zero_label / label_map)')
+        return results
+
+    def __repr__(self):
+        return (f'{type(self).__name__}(num_classes={self.num_classes}, '
+                f'ignore_index={self.ignore_index})')
