@@ -6,13 +6,13 @@ file (``weights_only=True``), converts it and writes
 an existing file.
 """
 import argparse
-import os
 import os.path as osp
 from typing import Callable, Dict, Sequence
 
 import torch
 from mmengine.logging import print_log
 
+from rsfm.utils.atomic import atomic_output
 from .loading import find_state_dict, load_weights
 
 
@@ -37,18 +37,11 @@ def convert_main(description: str,
         if not state_dict:
             parser.error(f'no key of {args.src} starts with {args.prefix!r}')
     state_dict, fmt = converters[args.arch](state_dict)
-    # written under a temporary name and renamed: a failure (a full disk)
-    # leaves no truncated DST behind
-    tmp = osp.join(osp.dirname(osp.abspath(args.dst)),
-                   f'.{osp.basename(args.dst)}.tmp')
-    try:
+    # a failure (a full disk) leaves no truncated DST behind
+    with atomic_output(osp.abspath(args.dst)) as tmp:
         torch.save({'state_dict': state_dict,
                     'meta': {'source': osp.basename(args.src), 'format': fmt,
                              'arch': args.arch}}, tmp)
-        os.replace(tmp, args.dst)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
     print_log(f'{args.src}: {fmt}' +
               (f' (under "{wrapper}")' if wrapper else '') +
               f'; wrote {len(state_dict)} tensors to {args.dst}',

@@ -13,6 +13,8 @@ and every rsfm reader of DOTA labels goes through it (the dataset in
 import math
 from typing import List, NamedTuple, Optional
 
+from rsfm.utils.atomic import write_text_atomically
+
 #: Header keys of raw DOTA label files (``key:value`` lines before objects).
 DOTA_HEADER_KEYS = ('imagesource', 'gsd')
 
@@ -122,5 +124,4 @@ def dump_dota_labels(path: str,
     for obj in objects:
         coords = ' '.join(f'{v:.1f}' for v in obj.poly)
         lines.append(f'{coords} {obj.category} {obj.difficult}')
-    with open(path, 'w', encoding='utf-8') as f:
-        f.write(''.join(line + '\n' for line in lines))
+    write_text_atomically(path, ''.join(line + '\n' for line in lines))

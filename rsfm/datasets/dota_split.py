@@ -26,6 +26,7 @@ from mmengine.logging import print_log
 from mmengine.utils import track_iter_progress, track_parallel_progress
 from shapely.geometry import Polygon, box
 
+from rsfm.utils.atomic import atomic_output
 from .dota_labels import (DOTA_V1_CLASSES, DOTAObject, dump_dota_labels,
                           load_dota_labels)
 
@@ -119,9 +120,10 @@ def split_scene(img_path: str,
             padded[...] = padding_value
             padded[:patch.shape[0], :patch.shape[1]] = patch
             patch = padded
-        if not cv2.imwrite(osp.join(out_dir, 'images', name + save_ext),
-                           patch):
-            raise OSError(f'cannot write {name + save_ext} in {out_dir}')
+        with atomic_output(osp.join(out_dir, 'images',
+                                    name + save_ext)) as tmp:
+            if not cv2.imwrite(tmp, patch):
+                raise OSError(f'cannot write {name + save_ext} in {out_dir}')
         if objects is not None:
             dump_dota_labels(
                 osp.join(out_dir, 'annfiles', name + '.txt'),

@@ -34,6 +34,7 @@ from torch.nn.parallel import DistributedDataParallel
 from rsfm.checkpoint.loading import (SAFE_GLOBALS, CodeInCheckpointError,
                                      safe_torch_load)
 from rsfm.registry import RUNNERS
+from rsfm.utils.atomic import atomic_output
 from .hooks import (CheckpointHook, FiniteLossHook, RandomStateHook,
                     gather_random_states)
 
@@ -341,18 +342,17 @@ class Runner(_MMEngineRunner):
 
     def save_checkpoint(self, out_dir: str, filename: str, *args, **kwargs):
         """mmengine's checkpoint plus every rank's random states (for an
-        exact resume), written to ``.{filename}.tmp`` and renamed: a kill
-        while saving leaves the earlier checkpoints whole and no partial
+        exact resume), written through :func:`rsfm.utils.atomic_output`: a
+        kill while saving leaves the earlier checkpoints whole and no partial
         file named as a checkpoint."""
         meta = dict(kwargs.pop('meta', None) or {})
         meta['random_states'] = gather_random_states()  # every rank's
-        if '://' in out_dir:  # a remote backend: mmengine's own writing
+        if '://' in out_dir or not is_main_process():  # remote, or no file
             return super().save_checkpoint(out_dir, filename, *args,
                                            meta=meta, **kwargs)
-        tmp = f'.{filename}.tmp'
-        super().save_checkpoint(out_dir, tmp, *args, meta=meta, **kwargs)
-        if is_main_process():
-            os.replace(osp.join(out_dir, tmp), osp.join(out_dir, filename))
+        with atomic_output(osp.join(out_dir, filename)) as tmp:
+            super().save_checkpoint(out_dir, osp.basename(tmp), *args,
+                                    meta=meta, **kwargs)
 
     def build_optim_wrapper(self, optim_wrapper):
         return super().build_optim_wrapper(amp_fallback(optim_wrapper))

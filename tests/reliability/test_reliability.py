@@ -9,6 +9,7 @@ losses, non-finite or unknown DOTA labels, splitter options, typos in
 --cfg-options, and checkpoints of another model.
 """
 import os
+import os.path as osp
 import re
 import shutil
 import signal
@@ -503,3 +504,26 @@ def test_resuming_another_configs_checkpoint_says_so(tmp_path):
     with pytest.raises(ValueError, match=r'cannot resume from .*epoch_1.pth: '
                        r'.*another config'):
         other.train()
+
+
+def test_splitter_leaves_no_partial_patch(dota_raw, tmp_path, monkeypatch):
+    import rsfm.datasets.dota_split as dota_split
+    from rsfm.datasets.dota_split import find_scenes
+    written = []
+    imwrite = dota_split.cv2.imwrite
+
+    def disk_full_on_second(path, img):
+        if written:
+            with open(path, 'wb') as f:
+                f.write(b'\x89PNG partial')
+            return False
+        written.append(path)
+        return imwrite(path, img)
+
+    monkeypatch.setattr(dota_split.cv2, 'imwrite', disk_full_on_second)
+    scenes = find_scenes(osp.join(dota_raw['train'], 'images'),
+                         osp.join(dota_raw['train'], 'labelTxt'))
+    with pytest.raises(OSError, match='cannot write'):
+        split_dota(scenes, str(tmp_path / 'out'), sizes=[64], gaps=[16])
+    images = os.listdir(tmp_path / 'out' / 'images')
+    assert len(images) == 1 and not images[0].startswith('.')

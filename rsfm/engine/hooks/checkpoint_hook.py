@@ -1,20 +1,11 @@
 """mmengine's CheckpointHook, with nothing lost if a save is interrupted."""
-import os
 import os.path as osp
 
 from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook as _MMEngineCheckpointHook
 
 from rsfm.registry import HOOKS
-
-
-def write_text_atomically(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename, so
-    that ``path`` holds the old or the new text, never a part."""
-    tmp = f'{path}.tmp'
-    with open(tmp, 'w') as f:
-        f.write(text)
-    os.replace(tmp, path)
+from rsfm.utils.atomic import write_text_atomically
 
 
 @HOOKS.register_module()
