@@ -314,22 +314,19 @@ class Runner(_MMEngineRunner):
         self.register_hook(RandomStateHook())
 
     def resume(self, filename: str, *args, **kwargs) -> None:
-        """mmengine's resume; the random states saved with the checkpoint
-        go to :class:`~rsfm.engine.RandomStateHook`, which restores them
-        where training continues."""
-        self._resuming = True
+        """mmengine's resume, with what failed put in context: a checkpoint
+        that does not fit (model, optimizer, schedulers) was most likely
+        written with another config."""
         try:
             super().resume(filename, *args, **kwargs)
+        except CodeInCheckpointError:
+            raise
         except (KeyError, ValueError, RuntimeError) as e:
-            if isinstance(e, CodeInCheckpointError) or 'fits only' in str(e):
-                raise
             raise type(e)(
                 f'cannot resume from {filename}: {e}. Was it written with '
                 f'another config (optimizer, schedulers, model)? Resume '
                 f'with the config that wrote it, or start from its weights '
                 f'with load_from instead of --resume.') from e
-        finally:
-            self._resuming = False
 
     def load_or_resume(self) -> None:
         """mmengine's, with ``--resume`` (no path) resolved by
@@ -375,11 +372,6 @@ class Runner(_MMEngineRunner):
             else self.model
         check_checkpoint_matches(model, checkpoint, filename,
                                  self.cfg.get('min_checkpoint_match', 0.5))
-        if getattr(self, '_resuming', False):
-            for hook in self.hooks:
-                if isinstance(hook, RandomStateHook):
-                    hook.resumed = checkpoint.get('meta', {}).get(
-                        'random_states')
         checkpoint = _load_checkpoint_to_model(
             model, checkpoint, strict, revise_keys=revise_keys)
         self._has_loaded = True

@@ -12,6 +12,14 @@ from mmengine import fileio
 from rsfm.registry import TRANSFORMS
 
 
+def _store_image(results: dict, img: np.ndarray, to_float32: bool) -> dict:
+    """Put an ``(H, W, C)`` image and its shapes into ``results``."""
+    results['img'] = img.astype(np.float32) if to_float32 else img
+    results['img_shape'] = img.shape[:2]
+    results['ori_shape'] = img.shape[:2]
+    return results
+
+
 @TRANSFORMS.register_module()
 class LoadMultiBandImage(BaseTransform):
     """Read ``results['img_path']`` with rasterio, any band count and dtype.
@@ -87,14 +95,9 @@ class LoadMultiBandImage(BaseTransform):
                 img = src.read(indexes)  # (C, H, W)
             except rasterio.errors.RasterioIOError as e:
                 raise ValueError(f'cannot read image {path}: {e}') from None
-        img = np.ascontiguousarray(img.transpose(1, 2, 0))  # (H, W, C)
-        if self.to_float32:
-            img = img.astype(np.float32)
-        results['img'] = img
-        results['img_shape'] = img.shape[:2]
-        results['ori_shape'] = img.shape[:2]
         results['bands'] = bands
-        return results
+        img = np.ascontiguousarray(img.transpose(1, 2, 0))  # (H, W, C)
+        return _store_image(results, img, self.to_float32)
 
     def __repr__(self):
         return (f'{type(self).__name__}(bands={self.bands}, file_bands='
@@ -145,12 +148,7 @@ class LoadRGBImage(BaseTransform):
                 f'drop all but three. Load it with rsfm.LoadMultiBandImage('
                 f'bands=...) and give the backbone its bands, or save an '
                 f'RGB copy deliberately.')
-        if self.to_float32:
-            img = img.astype(np.float32)
-        results['img'] = img
-        results['img_shape'] = img.shape[:2]
-        results['ori_shape'] = img.shape[:2]
-        return results
+        return _store_image(results, img, self.to_float32)
 
     def __repr__(self):
         return (f'{type(self).__name__}(to_float32={self.to_float32}, '

@@ -78,6 +78,12 @@ class RandomStateHook(Hook):
         self.resumed: Optional[List[dict]] = None
         self._before_val: Optional[dict] = None
 
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Keep the saved states when the checkpoint is resumed (not when
+        it only initialises weights through ``load_from``)."""
+        if runner._resume:
+            self.resumed = checkpoint.get('meta', {}).get('random_states')
+
     def _state_of_this_rank(self, runner) -> Optional[dict]:
         states, self.resumed = self.resumed, None
         if not states:
