@@ -15,6 +15,7 @@ Rules (see DESIGN.md):
 """
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import \
     OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
@@ -39,3 +40,6 @@ OPTIM_WRAPPER_CONSTRUCTORS = Registry(
     'optimizer wrapper constructor',
     parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS, scope='rsfm',
     locations=['rsfm.engine'])
+METRICS = Registry(
+    'metric', parent=MMENGINE_METRICS, scope='rsfm',
+    locations=['rsfm.evaluation'])

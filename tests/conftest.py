@@ -10,6 +10,10 @@ if REPO not in sys.path:
 
 from tests.data.dota.data import make_raw, make_split  # noqa: E402
 from tests.data.potsdam.data import make_potsdam  # noqa: E402
+from tests.data.cdd.data import make_converted as make_cdd  # noqa: E402
+from tests.data.levir_cd.data import \
+    make_converted as make_levir_cd  # noqa: E402
+from tests.data.oscd.data import make_converted as make_oscd  # noqa: E402
 
 
 def pytest_configure(config):
@@ -71,7 +75,27 @@ def potsdam_rgbir_root(tmp_path_factory):
 
 
 @pytest.fixture(scope='session')
-def roots(dota_split, potsdam_root, potsdam_rgbir_root):
+def levir_cd_root(tmp_path_factory):
+    """Converted LEVIR-CD (crop_256/, whole/) from the raw-zip fixture."""
+    return make_levir_cd(str(tmp_path_factory.mktemp('levir_cd')))
+
+
+@pytest.fixture(scope='session')
+def cdd_root(tmp_path_factory):
+    """Converted CDD from the raw-zip fixture."""
+    return make_cdd(str(tmp_path_factory.mktemp('cdd')))
+
+
+@pytest.fixture(scope='session')
+def oscd_root(tmp_path_factory):
+    """Converted OSCD (13-band GeoTIFFs) from the raw fixture."""
+    return make_oscd(str(tmp_path_factory.mktemp('oscd')))
+
+
+@pytest.fixture(scope='session')
+def roots(dota_split, potsdam_root, potsdam_rgbir_root, levir_cd_root,
+          cdd_root, oscd_root):
     """Data roots of the tiny configs (see tests/tiny.py)."""
     return dict(dota=dota_split, potsdam=potsdam_root,
-                potsdam_rgbir=potsdam_rgbir_root)
+                potsdam_rgbir=potsdam_rgbir_root, levir_cd=levir_cd_root,
+                cdd=cdd_root, oscd=oscd_root)

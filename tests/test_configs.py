@@ -11,7 +11,7 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DATASETS, MODELS, init_default_scope
 
 from rsfm.engine.runner import amp_fallback
-from tests.tiny import CONFIGS, tiny_config
+from tests.tiny import CONFIGS, tiny_config, training_datasets
 
 HOSTS = {'mmrotate', 'mmseg', 'mmdet', 'mmpretrain'}
 # {algorithm}_{backbone}[-{pretrain}][_{neck/head}]_{N}xb{M}-{schedule}_{dataset}
@@ -21,7 +21,7 @@ NAME = re.compile(r'^[a-z0-9-]+(_[a-z0-9-]+)+_\d+xb\d+-[a-z0-9-]+_[a-z0-9-]+'
 
 def test_configs_are_shipped():
     assert {osp.basename(osp.dirname(p)) for p in CONFIGS} >= {
-        'oriented_rcnn', 'upernet'}
+        'oriented_rcnn', 'upernet', 'bit'}
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
@@ -34,7 +34,8 @@ def test_config_header_and_scope(path):
     assert cfg.default_scope in HOSTS
     assert cfg.runner_type == 'rsfm.Runner'
     assert 'rsfm.models' in cfg.custom_imports['imports']
-    assert not osp.isabs(cfg.train_dataloader.dataset.data_root)
+    for dataset in training_datasets(cfg):
+        assert not osp.isabs(dataset.data_root)
     # rsfm types are written with the rsfm. prefix
     assert cfg.model.backbone.type.startswith('rsfm.')
     # shipped recipes keep upstream's GPU loaders (tests shrink them)
@@ -69,19 +70,25 @@ BACKBONES = {
 def test_backbone_in_config_structure(path, backbone, roots):
     cfg = tiny_config(path, roots)
     backbone_cfg, channels = BACKBONES[backbone]
+    num_bands = cfg.model.backbone.get('in_channels', 3)
     cfg.model.backbone = dict(backbone_cfg)
-    bands = cfg.model.data_preprocessor.get('mean') or [0] * 3
-    if len(bands) != 3:  # an N-band config: the backbone takes N bands
-        cfg.model.backbone.update(in_channels=len(bands),
-                                  bands=[f'b{i}' for i in range(len(bands))])
+    if num_bands != 3:  # an N-band config: the backbone takes N bands
+        cfg.model.backbone.update(in_channels=num_bands,
+                                  bands=[f'b{i}' for i in range(num_bands)])
         if backbone.startswith('spectral'):
             cfg.model.backbone.t_patch_size = 1
-    if 'neck' in cfg.model:
-        cfg.model.neck.in_channels = channels
-    if 'decode_head' in cfg.model:
+    if cfg.model.type.endswith('SiamEncoderDecoder'):
+        # BIT reads one level: the first stage, or a ViT's last block
+        cfg.model.backbone.out_indices = (3, ) if 'vit' in backbone \
+            else (0, )
+        cfg.model.decode_head.in_channels = channels[0]
+    elif 'decode_head' in cfg.model:
         cfg.model.decode_head.in_channels = channels
         cfg.model.auxiliary_head.in_channels = channels[2]
-    if 'vit' in backbone:  # ViTs have blocks, not stages
+    if 'neck' in cfg.model and 'in_channels' in cfg.model.neck:
+        cfg.model.neck.in_channels = channels
+    if 'vit' in backbone and 'paramwise_cfg' in cfg.optim_wrapper:
+        # ViTs have blocks, not stages
         cfg.optim_wrapper.paramwise_cfg.decay_type = 'layer_wise'
     one_training_step(cfg)
 

@@ -75,10 +75,74 @@ def _potsdam(root, max_iters):
     return opts
 
 
+#: tiny backbones of the change-detection configs: (backbone update,
+#: channels of the level the BIT head reads)
+CD_BACKBONES = {
+    'rsfm.ConvNeXt': (dict(arch='atto', drop_path_rate=0.1), ATTO_DIMS[0]),
+    'rsfm.ResNet': (dict(arch='tiny'), 64),
+    'rsfm.SwinTransformer': (dict(arch='mini', window_size=4), 128),
+    'rsfm.SpectralViT': (dict(arch='mini', img_size=32, out_indices=(3, )),
+                         48),
+}
+
+
+def _change_detection(cfg, root, max_iters):
+    """Tiny backbone, 64 (LEVIR-CD) or 32 (OSCD) pixel training crops;
+    slide windows of 256 at stride 128 on the 512-pixel LEVIR-CD images,
+    of 32 at stride 16 on the 66-pixel OSCD cities. The BIT head keeps its
+    structure."""
+    opts = _loaders(root)
+    train = cfg.train_dataloader.dataset
+    if train.type == 'ConcatDataset':  # LEVIR-CD: train + val crops
+        del opts['train_dataloader.dataset.data_root']
+        for i in range(len(train.datasets)):
+            opts[f'train_dataloader.dataset.datasets.{i}.data_root'] = root
+        pipeline = train.datasets[0].pipeline
+    else:
+        pipeline = train.pipeline
+    backbone, channels = CD_BACKBONES[cfg.model.backbone.type]
+    opts.update({f'model.backbone.{k}': v for k, v in backbone.items()})
+    opts.update({
+        'model.backbone.init_cfg': None,
+        'model.decode_head.in_channels': channels,
+        'train_cfg.max_iters': max_iters,
+        'train_cfg.val_interval': max_iters,
+        'default_hooks.logger.interval': 1,
+        'default_hooks.checkpoint.interval': max(1, max_iters // 2),
+    })
+    oscd = dataset_of(cfg) == 'oscd'
+    crop = 32 if oscd else 64
+    for i, step in enumerate(pipeline):
+        if step.type.endswith('RandomCrop'):
+            key = f'pipeline.{i}.crop_size'
+            if train.type == 'ConcatDataset':
+                for j in range(len(train.datasets)):
+                    opts[f'train_dataloader.dataset.datasets.{j}.{key}'] = \
+                        (crop, crop)
+            else:
+                opts[f'train_dataloader.dataset.{key}'] = (crop, crop)
+    if cfg.model.test_cfg.mode == 'slide':
+        window = 32 if oscd else 256
+        opts['model.test_cfg.crop_size'] = (window, window)
+        opts['model.test_cfg.stride'] = (window // 2, window // 2)
+    return opts
+
+
+def training_datasets(cfg) -> list:
+    """The dataset configs a config trains on (ConcatDataset unpacked)."""
+    dataset = cfg.train_dataloader.dataset
+    return list(dataset.datasets) if dataset.type == 'ConcatDataset' \
+        else [dataset]
+
+
 def dataset_of(cfg) -> str:
     """The fixture (a key of the ``roots`` fixture) a config trains on, from
     its training dataset."""
-    dataset = cfg.train_dataloader.dataset
+    dataset = training_datasets(cfg)[0]
+    for name, key in (('LEVIRCD', 'levir_cd'), ('CDD', 'cdd'),
+                      ('OSCD', 'oscd')):
+        if dataset.type == f'rsfm.{name}Dataset':
+            return key
     if dataset.type.endswith('DOTADataset'):
         return 'dota'
     if dataset.type == 'PotsdamDataset':
@@ -91,7 +155,11 @@ def tiny_config(path: str, roots: dict, length: int = 1) -> Config:
     """The shipped config at ``path``, shrunk; ``length`` = epochs/iters."""
     cfg = Config.fromfile(path)
     dataset = dataset_of(cfg)
-    opts = _dota(roots, length) if dataset == 'dota' \
-        else _potsdam(roots[dataset], length)
+    if dataset == 'dota':
+        opts = _dota(roots, length)
+    elif dataset.startswith('potsdam'):
+        opts = _potsdam(roots[dataset], length)
+    else:
+        opts = _change_detection(cfg, roots[dataset], length)
     cfg.merge_from_dict(opts)
     return cfg

@@ -1,14 +1,21 @@
 """Test a checkpoint: metrics, or submission files with ``--format-only``.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR]
-                         [--format-only --out-dir DIR] [--tta]
+                         [--format-only --out-dir DIR] [--show-dir DIR]
+                         [--tta]
                          [--cfg-options k=v ...] [--launcher pytorch]
 
 ``--format-only`` runs the config's ``submission_dataloader`` (e.g. the
 unlabeled DOTA test split) when it has one, and makes each test metric write
 its submission files into ``--out-dir`` instead of computing scores:
 mmrotate's ``DOTAMetric`` writes ``Task1_<class>.txt`` merged over patches
-and a zip for the DOTA server, mmseg's ``IoUMetric`` writes PNG label maps.
+and a zip for the DOTA server, mmseg's ``IoUMetric`` writes PNG label maps, ``rsfm.ChangeDetectionMetric``
+0/255 change maps (GeoTIFF on the input's grid for georeferenced inputs).
+
+``--show-dir`` draws predictions: change-detection configs
+(``rsfm.CDVisualizationHook``) write ``A | B | prediction | ground truth``
+per pair into it; mmseg/mmdet visualization hooks draw through the config's
+visualizer, whose ``save_dir`` becomes the folder.
 """
 import argparse
 import inspect
@@ -37,6 +44,8 @@ def parse_args(argv=None):
     parser.add_argument(
         '--out-dir', help='folder for the --format-only submission files')
     parser.add_argument(
+        '--show-dir', help='folder for drawn predictions (see above)')
+    parser.add_argument(
         '--tta', action='store_true',
         help='test-time augmentation (the config\'s tta_model/tta_pipeline)')
     add_common_args(parser)
@@ -47,7 +56,24 @@ def parse_args(argv=None):
             os.listdir(args.out_dir):
         parser.error(f'--out-dir {args.out_dir} is not empty: it may hold an '
                      f'earlier submission; choose a new folder')
+    if args.show_dir and osp.isdir(args.show_dir) and \
+            os.listdir(args.show_dir):
+        parser.error(f'--show-dir {args.show_dir} is not empty; choose a new '
+                     f'folder')
     return args
+
+
+def set_show_dir(cfg: Config, show_dir: str) -> None:
+    """Make the config's visualization hook draw into ``show_dir``."""
+    hook = cfg.get('default_hooks', {}).get('visualization')
+    if not hook:
+        raise KeyError('--show-dir: the config has no '
+                       'default_hooks.visualization to draw with')
+    hook['draw'] = True
+    if hook['type'].endswith('CDVisualizationHook'):
+        hook['out_dir'] = show_dir
+    else:  # mmseg's and mmdet's hooks save through the visualizer
+        cfg.visualizer['save_dir'] = show_dir
 
 
 def set_format_only(cfg: Config, out_dir: str) -> None:
@@ -92,6 +118,8 @@ def build_cfg(args) -> Config:
         cfg.model = cfg.tta_model
     if args.format_only:
         set_format_only(cfg, args.out_dir)
+    if args.show_dir:
+        set_show_dir(cfg, args.show_dir)
     # no training state is needed to test
     for key in ('train_dataloader', 'train_cfg', 'optim_wrapper',
                 'param_scheduler'):

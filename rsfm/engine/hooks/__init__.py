@@ -1,9 +1,10 @@
+from .cd_visualization_hook import CDVisualizationHook
 from .checkpoint_hook import CheckpointHook
 from .finite_loss_hook import FiniteLossHook
 from .random_state_hook import (RandomStateHook, gather_random_states,
                                 get_random_state, set_random_state)
 
 __all__ = [
-    'CheckpointHook', 'FiniteLossHook', 'RandomStateHook',
-    'gather_random_states', 'get_random_state', 'set_random_state'
+    'CDVisualizationHook', 'CheckpointHook', 'FiniteLossHook',
+    'RandomStateHook', 'gather_random_states', 'get_random_state', 'set_random_state'
 ]

@@ -38,7 +38,10 @@ class BaseViT(BaseBackbone):
     last of them and the final norm, which no output uses, are not built.
     The default ``out_indices`` follow BEiT / MAE / RVSA: blocks
     ``(d/3 - 1, d/2 - 1, 2d/3 - 1, d - 1)`` of a depth-``d`` model, i.e.
-    (3, 5, 7, 11) for depth 12 and (7, 11, 15, 23) for depth 24.
+    (3, 5, 7, 11) for depth 12 and (7, 11, 15, 23) for depth 24. Fewer
+    ``out_indices`` give the first levels only (e.g. ``(11, )``: the last
+    block at stride 4, for a single-map head such as BIT), and build only
+    those levels.
 
     The steps of :meth:`forward`: ``embed(x, mask) -> (tokens, grid)``,
     the blocks, then the norm or ``tokens_to_map(tokens, grid)`` and the
@@ -86,9 +89,10 @@ class BaseViT(BaseBackbone):
         elif out_indices is None:
             out_indices = (depth // 3 - 1, depth // 2 - 1, depth * 2 // 3 - 1,
                            depth - 1)
-        elif len(out_indices) != 4:
-            raise ValueError(f'{name} out_indices must name 4 blocks for the '
-                             f'4 pyramid levels, got {tuple(out_indices)}')
+        elif not 1 <= len(out_indices) <= 4:
+            raise ValueError(f'{name} out_indices must name 1 to 4 blocks, '
+                             f'one per pyramid level, got '
+                             f'{tuple(out_indices)}')
         num_blocks = self.init_stages(depth, out_indices, frozen_stages,
                                       what='blocks', repeats=True)
         self.embed_dims, self.depth = dim, depth
@@ -102,7 +106,8 @@ class BaseViT(BaseBackbone):
         if out_type == 'raw':
             self.norm = nn.LayerNorm(dim, eps=1e-6)
         else:
-            for level, stride in enumerate((4, 8, 16, 32), start=1):
+            strides = (4, 8, 16, 32)[:len(out_indices)]
+            for level, stride in enumerate(strides, start=1):
                 self.add_module(f'fpn{level}',
                                 _pyramid_level(dim, patch_size / stride))
 
