@@ -135,8 +135,8 @@ def binary_label(label: np.ndarray, where: str,
 def _summary(title: str, rows: Dict[str, Dict[str, object]]) -> str:
     lines = [title]
     for split, row in rows.items():
-        lines.append(f'  {split}: ' + ', '.join(f'{k} {v}'
-                                               for k, v in row.items()))
+        fields = ', '.join(f'{k} {v}' for k, v in row.items())
+        lines.append(f'  {split}: {fields}')
     text = '\n'.join(lines)
     print_log(text, logger='current')
     return text

@@ -19,13 +19,22 @@ def is_georeferenced(path: str) -> bool:
         return src.crs is not None
 
 
+def _read_map(path: str) -> np.ndarray:
+    if path.endswith('.tif'):
+        with rasterio.open(path) as src:
+            return src.read(1)
+    return cv2.imread(path, cv2.IMREAD_UNCHANGED)
+
+
 def write_change_map(out_stem: str, change: np.ndarray,
                      reference: Optional[str] = None) -> str:
     """Write a ``(H, W)`` change map (0 unchanged, 1 changed) as 0/255.
 
     With a georeferenced ``reference`` image of the same size the map is a
     GeoTIFF (``out_stem + '.tif'``, LZW) with its CRS and transform;
-    otherwise a PNG. An existing file is never overwritten.
+    otherwise a PNG. An existing file is never overwritten: one with the
+    same map is left as it is (distributed testing pads the last batch with
+    repeated pairs), one with another map is an error.
 
     Returns:
         The path written.
@@ -37,8 +46,11 @@ def write_change_map(out_stem: str, change: np.ndarray,
     geo = reference is not None and is_georeferenced(reference)
     path = out_stem + ('.tif' if geo else '.png')
     if osp.exists(path):
-        raise FileExistsError(f'{path} exists; change maps never overwrite '
-                              f'(two test pairs with one name?)')
+        if np.array_equal(_read_map(path), values):
+            return path
+        raise FileExistsError(f'{path} exists with another map; change maps '
+                              f'never overwrite (two test pairs with one '
+                              f'name?)')
     with atomic_output(path) as tmp:
         if geo:
             with rasterio.open(reference) as src:

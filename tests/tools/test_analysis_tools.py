@@ -18,3 +18,19 @@ def test_benchmark_backbones_runs(tmp_path):
     assert len(rows) == 2
     ratio = float(rows[0].split('|')[5])
     assert ratio > 0
+
+
+def test_benchmark_change_detection_runs(tmp_path):
+    # without --open-cd (not installable): rsfm's row only, said so
+    out = tmp_path / 'bench.md'
+    proc = subprocess.run(
+        [sys.executable, 'tools/analysis_tools/benchmark_change_detection.py',
+         '--arch', 'atto', '--batch', '1', '--size', '64', '--iters', '1',
+         '--warmup', '0', '--out', str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text()
+    row = next(line for line in text.splitlines()
+               if line.startswith('| rsfm'))
+    assert float(row.split('|')[3]) > 0  # steps per second
+    assert 'no reference: pass --open-cd PATH' in text

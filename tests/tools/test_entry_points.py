@@ -101,6 +101,50 @@ def test_dist_train_resume_test_format_only(name, length, metric_keys, roots,
         assert len(pngs) == 2  # one label map per val clip
 
 
+@pytest.mark.parametrize('name,maps', [
+    ('bit_convnext-b-slffm_8xb8-20k_levir-cd-256x256', 4),
+    ('bit_resnet-50-cmid', 2),
+    ('bit_spectral-vit-b-spectralgpt', 1),
+])
+def test_change_detection_train_test_maps(name, maps, roots, tmp_path):
+    """LEVIR-CD, CDD and OSCD: 2-process training, 2-process testing with
+    change-class scores, change maps (--format-only) and side-by-side
+    drawings (--show-dir)."""
+    cfg = tiny_config(_config(name), roots, 2)
+    cfg_path = str(tmp_path / 'tiny.py')
+    cfg.dump(cfg_path)
+    work = str(tmp_path / 'work')
+    _run(['bash', 'tools/dist_train.sh', cfg_path, '2', '--work-dir', work])
+    ckpt = osp.join(work, 'iter_2.pth')
+    out = _run(['bash', 'tools/dist_test.sh', cfg_path, ckpt, '2',
+                '--work-dir', work])
+    for key in ('change_F1', 'change_IoU', 'change_precision', 'mean_F1',
+                'OA', 'kappa'):
+        assert f'{key}: ' in out, out[-3000:]
+    if 'tta_pipeline' in cfg:  # LEVIR-CD: SMLFR's flip test-time augmentation
+        out = _run([sys.executable, 'tools/test.py', cfg_path, ckpt,
+                    '--work-dir', work, '--tta'])
+        assert 'change_F1: ' in out
+    sub = str(tmp_path / 'maps')
+    _run(['bash', 'tools/dist_test.sh', cfg_path, ckpt, '2', '--work-dir',
+          work, '--format-only', '--out-dir', sub])
+    written = sorted(os.listdir(sub))
+    assert len(written) == maps
+    if 'oscd' in cfg.train_dataloader.dataset.type.lower():
+        import rasterio
+        assert written == ['brasilia.tif']  # on the city's 10 m grid
+        with rasterio.open(osp.join(sub, written[0])) as src:
+            assert src.crs is not None and src.count == 1
+    else:
+        assert all(f.endswith('.png') for f in written)
+    show = str(tmp_path / 'show')
+    _run([sys.executable, 'tools/test.py', cfg_path, ckpt, '--work-dir',
+          work, '--show-dir', show])
+    drawn = sorted(os.listdir(show))
+    assert [osp.splitext(f)[0] for f in drawn] == \
+        [osp.splitext(f)[0] for f in written]
+
+
 def test_train_py_without_launcher(roots, tmp_path):
     cfg = tiny_config(_config('upernet'), roots, 2)
     cfg_path = str(tmp_path / 'tiny.py')

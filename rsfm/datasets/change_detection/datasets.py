@@ -105,8 +105,8 @@ class LEVIRCDDataset(BaseCDDataset):
     https://justchenhao.github.io/LEVIR/): 637 pairs of 1024 x 1024 RGB
     Google Earth images at 0.5 m with 0/255 building-change masks.
     ``tools/dataset_converters/levir_cd.py`` writes ``crop_256/{train,val,
-    test}/{A,B,label}`` (non-overlapping 256 crops) and ``whole/{train,val,
-    test}/{A,B,label}`` (the 1024 images) as PNG."""
+    test}/{A,B,label}`` (non-overlapping 256 crops) and ``whole/{val,test}/
+    {A,B,label}`` (the 1024 images) as PNG."""
 
 
 @DATASETS.register_module()

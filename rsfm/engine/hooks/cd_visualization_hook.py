@@ -58,8 +58,8 @@ class CDVisualizationHook(Hook):
 
     Args:
         draw: Write the images.
-        out_dir: Folder for them (created; existing files are never
-            overwritten).
+        out_dir: Folder for them (created; an existing file is never
+            overwritten, one with the same drawing is left as it is).
         interval: Every ``interval``-th test batch.
         rgb_bands: Band names rendered for multispectral GeoTIFF inputs
             (Sentinel-2 true colour by default).
@@ -90,9 +90,12 @@ class CDVisualizationHook(Hook):
             panels[3:] = [p.astype(np.uint8) for p in panels[3:]]
             name = osp.splitext(osp.basename(date1))[0] + '.png'
             path = osp.join(self.out_dir, name)
+            drawing = side_by_side(panels)[..., ::-1]  # to BGR
             if osp.exists(path):
-                raise FileExistsError(f'{path} exists; --show-dir never '
-                                      f'overwrites')
+                # a pair repeated by distributed padding: drawn already
+                if np.array_equal(mmcv.imread(path), drawing):
+                    continue
+                raise FileExistsError(f'{path} exists with another drawing; '
+                                      f'--show-dir never overwrites')
             with atomic_output(path) as tmp:
-                mmcv.imwrite(side_by_side(panels)[..., ::-1], tmp,  # to BGR
-                             auto_mkdir=False)
+                mmcv.imwrite(drawing, tmp, auto_mkdir=False)
