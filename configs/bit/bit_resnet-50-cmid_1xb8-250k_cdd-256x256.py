@@ -9,9 +9,11 @@ custom_imports = dict(
 # Model (CMID's networks.py): layer3 features (stride 16, 1024 channels per
 #   date), x2 upsampling and a 3x3 conv to 32 channels, BIT with 4 tokens,
 #   encoder depth 1, decoder depth 8, |difference|, x8 upsampling.
-#   NOTE: CMID upsamples by nearest (x2) then bilinear (x4) and classifies
-#   with two 3x3 convs; rsfm.BITHead (open-cd's) upsamples bilinearly and
-#   classifies with one 1x1 conv.
+#   NOTE: CMID upsamples by nearest (x2 before the head, x2 after it) and
+#   bilinear (x4), and classifies with two 3x3 convs; rsfm.BITHead
+#   (open-cd's) upsamples bilinearly and classifies with one 1x1 conv.
+# Loss: CMID's "hybrid": cross-entropy + soft Dice (batch-level, per class,
+#   rsfm.SoftDiceLoss).
 # Training (CMID's train.py): 1 GPU x 8 pairs, 200 epochs = 250k iterations,
 #   SGD lr 0.002, momentum 0.99, weight decay 5e-4, linear decay to 0 (per
 #   iteration here, per epoch there), no warm-up; inputs NOT normalised (0-255
@@ -21,48 +23,27 @@ custom_imports = dict(
 #   changed-class F1 averaged over batches of 8 (train.py), which is not the
 #   same number; its eval.py notes the pooled F1 is usually higher.
 _base_ = [
+    '../_base_/models/bit_convnext-b.py',
     '../_base_/datasets/cdd.py',
     '../_base_/default_runtime_mmseg.py',
 ]
 pretrained = 'checkpoints/cmid_resnet-50.pth'
-data_preprocessor = dict(
-    type='rsfm.DualInputSegDataPreProcessor',
-    mean=[0., 0., 0.] * 2,
-    std=[1., 1., 1.] * 2,
-    bgr_to_rgb=True,
-    size_divisor=32,
-    pad_val=0,
-    seg_pad_val=255,
-    test_cfg=dict(size_divisor=32))
 model = dict(
-    type='rsfm.SiamEncoderDecoder',
-    data_preprocessor=data_preprocessor,
+    data_preprocessor=dict(mean=[0., 0., 0.] * 2, std=[1., 1., 1.] * 2),
     backbone=dict(
+        _delete_=True,
         type='rsfm.ResNet',
         depth=50,
         out_indices=(2, ),
         init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
-    neck=dict(type='rsfm.FeatureFusionNeck', policy='concat',
-              out_indices=(0, )),
     decode_head=dict(
-        type='rsfm.BITHead',
         in_channels=1024,
-        channels=32,
-        embed_dims=64,
-        enc_depth=1,
-        enc_with_pos=True,
-        dec_depth=8,
-        num_heads=8,
-        token_len=4,
-        pre_upsample=2,
         upsample_size=8,
-        num_classes=2,
-        norm_cfg=dict(type='LN', requires_grad=True),
-        align_corners=False,
-        loss_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
-    train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+        loss_decode=[
+            dict(type='CrossEntropyLoss', use_sigmoid=False,
+                 loss_weight=1.0),
+            dict(type='rsfm.SoftDiceLoss', loss_weight=1.0)
+        ]))
 
 train_cfg = dict(
     type='IterBasedTrainLoop', max_iters=250000, val_interval=12500)

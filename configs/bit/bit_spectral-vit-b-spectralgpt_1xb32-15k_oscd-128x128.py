@@ -20,27 +20,28 @@ custom_imports = dict(
 #   SpectralGPT weights the loss by [20p, 2(1-p)] (p: changed share of the
 #   training pixels); tools/dataset_converters/oscd.py prints these weights:
 #   pass them with --cfg-options model.decode_head.loss_decode.class_weight=
-#   "[w0,w1]" (unweighted here, as p is a property of the data).
+#   "[w0,w1]" (unweighted here: p is a property of the data).
 # Evaluation: the 10 test cities by sliding window (128, stride 64); score
 #   `change_F1`, `change_precision`, `change_recall` (changed class, one
 #   confusion matrix over all test pixels, as SpectralGPT pools its patches).
 #   `--format-only` writes one GeoTIFF change map per city on the city's
 #   10 m grid (CRS and transform of the converted images).
 _base_ = [
+    '../_base_/models/bit_convnext-b.py',
     '../_base_/datasets/oscd.py',
     '../_base_/default_runtime_mmseg.py',
 ]
 pretrained = 'checkpoints/spectralgpt.pth'
-data_preprocessor = dict(
-    type='rsfm.DualInputSegDataPreProcessor',  # inputs already in [0, 1]
-    size_divisor=32,
-    pad_val=0,
-    seg_pad_val=255,
-    test_cfg=dict(size_divisor=32))
 model = dict(
-    type='rsfm.SiamEncoderDecoder',
-    data_preprocessor=data_preprocessor,
+    data_preprocessor=dict(  # inputs are already in [0, 1]
+        _delete_=True,
+        type='rsfm.DualInputSegDataPreProcessor',
+        size_divisor=32,
+        pad_val=0,
+        seg_pad_val=255,
+        test_cfg=dict(size_divisor=32)),
     backbone=dict(
+        _delete_=True,
         type='rsfm.SpectralViT',
         arch='base',
         img_size=128,
@@ -51,27 +52,7 @@ model = dict(
         out_indices=(11, ),
         drop_path_rate=0.1,
         init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
-    neck=dict(type='rsfm.FeatureFusionNeck', policy='concat',
-              out_indices=(0, )),
-    decode_head=dict(
-        type='rsfm.BITHead',
-        in_channels=768,
-        channels=32,
-        embed_dims=64,
-        enc_depth=1,
-        enc_with_pos=True,
-        dec_depth=8,
-        num_heads=8,
-        token_len=4,
-        pre_upsample=1,
-        upsample_size=4,
-        num_classes=2,
-        norm_cfg=dict(type='LN', requires_grad=True),
-        align_corners=False,
-        loss_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0,
-            class_weight=None)),
-    train_cfg=dict(),
+    decode_head=dict(in_channels=768, pre_upsample=1, upsample_size=4),
     test_cfg=dict(mode='slide', crop_size=(128, 128), stride=(64, 64)))
 
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=15000, val_interval=1500)

@@ -97,7 +97,9 @@ def _write_png(path: str, img: np.ndarray) -> None:
 
 
 def decode(data: bytes, where: str, gray: bool = False) -> np.ndarray:
-    """Decode PNG/JPG bytes (BGR, or one band with ``gray``)."""
+    """Decode 8-bit PNG/JPG bytes: BGR as stored, or with ``gray`` one band
+    (a grey image stored as equal colour bands, an alpha band dropped; a
+    real colour image is an error naming ``where``)."""
     flag = cv2.IMREAD_UNCHANGED
     img = cv2.imdecode(np.frombuffer(data, np.uint8), flag) if data else None
     if img is None:
@@ -107,6 +109,8 @@ def decode(data: bytes, where: str, gray: bool = False) -> np.ndarray:
         raise ValueError(f'{where} holds {img.dtype} values; 8-bit images '
                          f'are expected')
     if gray and img.ndim == 3:
+        if img.shape[2] == 4:  # an alpha band: not part of the map
+            img = img[..., :3]
         if not (img == img[..., :1]).all():
             raise ValueError(f'{where} is a colour image; a change map has '
                              f'one band (0 unchanged, 255 changed)')

@@ -1,5 +1,4 @@
 """Change-detection scores, every key named for what it measures."""
-import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
@@ -61,7 +60,8 @@ class ChangeDetectionMetric(BaseMetric):
     With ``format_only=True`` nothing is scored: each pair's predicted
     change map is written to ``output_dir`` as ``NAME.png`` (0/255, ``NAME``
     the date-1 file name), or ``NAME.tif`` with the georeference of the
-    date-1 image when that is a georeferenced GeoTIFF (OSCD).
+    date-1 image when that is a georeferenced GeoTIFF (OSCD). Two pairs
+    whose date-1 files share a name are an error naming both.
 
     Args:
         ignore_index: Label value left out of the scores.
@@ -78,8 +78,7 @@ class ChangeDetectionMetric(BaseMetric):
                  format_only: bool = False,
                  output_dir: Optional[str] = None,
                  collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
-                 **kwargs):
+                 prefix: Optional[str] = None):
         super().__init__(collect_device=collect_device, prefix=prefix)
         if format_only and not output_dir:
             raise ValueError('ChangeDetectionMetric format_only needs '
@@ -97,15 +96,21 @@ class ChangeDetectionMetric(BaseMetric):
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         self._check_classes()
         for sample in data_samples:
-            pred = sample['pred_sem_seg']['data'].squeeze(0).cpu().numpy()
+            pred = sample['pred_sem_seg']['data'].cpu().numpy()
+            pred = pred.reshape(pred.shape[-2:])  # (1, H, W) or (H, W)
             if self.format_only:
-                os.makedirs(self.output_dir, exist_ok=True)
-                first = sample['img_path'][0]
-                stem = osp.join(self.output_dir,
-                                osp.splitext(osp.basename(first))[0])
-                write_change_map(stem, pred, reference=first)
+                pair = sample.get('img_path')
+                if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+                    raise ValueError(
+                        f'ChangeDetectionMetric expects img_path = [date 1, '
+                        f'date 2] (a change-detection dataset), got {pair!r}')
+                name = osp.splitext(osp.basename(pair[0]))[0]
+                write_change_map(osp.join(self.output_dir, name), pred,
+                                 reference=pair[0])
+                self.results.append((name, tuple(pair)))
                 continue
-            gt = sample['gt_sem_seg']['data'].squeeze(0).cpu().numpy()
+            gt = sample['gt_sem_seg']['data'].cpu().numpy()
+            gt = gt.reshape(gt.shape[-2:])
             if pred.shape != gt.shape:
                 raise ValueError(f'prediction {pred.shape} and label '
                                  f'{gt.shape} of {sample.get("img_path")} '
@@ -122,8 +127,14 @@ class ChangeDetectionMetric(BaseMetric):
 
     def compute_metrics(self, results: List[np.ndarray]) -> Dict[str, float]:
         if self.format_only:
-            print_log(f'change maps written to {self.output_dir}',
-                      logger='current')
+            pairs = {}
+            for name, pair in results:
+                if pairs.setdefault(name, pair) != pair:
+                    raise ValueError(
+                        f'two test pairs give the change map {name}: '
+                        f'{pairs[name]} and {pair}; rename one')
+            print_log(f'{len(pairs)} change maps written to '
+                      f'{self.output_dir}', logger='current')
             return {}
         scores = scores_from_confusion(sum(results))
         width = max(map(len, scores))

@@ -96,8 +96,24 @@ def test_format_only_writes_png_and_georeferenced_geotiff(tmp_path,
         np.testing.assert_array_equal(written.read(1), pred * 255)
     png = cv2.imread(osp.join(out, 'p.png'), cv2.IMREAD_UNCHANGED)
     np.testing.assert_array_equal(png, pred * 255)
-    # a repeated pair (distributed padding) leaves the file; another map
-    # for the same name is an error
-    assert write_change_map(osp.join(out, 'p'), pred).endswith('p.png')
-    with pytest.raises(FileExistsError, match='never overwrite'):
-        write_change_map(osp.join(out, 'p'), 1 - pred)
+    # a repeated pair (distributed padding) leaves the file as it is, even
+    # predicted differently (a warning says so)
+    write_change_map(osp.join(out, 'p'), 1 - pred)
+    png = cv2.imread(osp.join(out, 'p.png'), cv2.IMREAD_UNCHANGED)
+    np.testing.assert_array_equal(png, pred * 255)
+
+
+def test_two_pairs_with_one_name_are_an_error(tmp_path):
+    metric = ChangeDetectionMetric(format_only=True,
+                                   output_dir=str(tmp_path / 'maps'))
+    pred = torch.zeros(1, 4, 4, dtype=torch.long)
+    for folder in ('x', 'y'):
+        path = str(tmp_path / folder / 'A' / 'same.png')
+        metric.process({}, [dict(pred_sem_seg=dict(data=pred),
+                                 img_path=[path, path])])
+    with pytest.raises(ValueError, match='two test pairs give the change '
+                       'map same'):
+        metric.compute_metrics(metric.results)
+    with pytest.raises(ValueError, match=r'img_path = \[date 1, date 2\]'):
+        metric.process({}, [dict(pred_sem_seg=dict(data=pred),
+                                 img_path='single.png')])

@@ -122,9 +122,11 @@ def test_change_detection_train_test_maps(name, maps, roots, tmp_path):
                 'OA', 'kappa'):
         assert f'{key}: ' in out, out[-3000:]
     if 'tta_pipeline' in cfg:  # LEVIR-CD: SMLFR's flip test-time augmentation
+        tta_show = str(tmp_path / 'tta_show')
         out = _run([sys.executable, 'tools/test.py', cfg_path, ckpt,
-                    '--work-dir', work, '--tta'])
+                    '--work-dir', work, '--tta', '--show-dir', tta_show])
         assert 'change_F1: ' in out
+        assert len(os.listdir(tta_show)) == maps
     sub = str(tmp_path / 'maps')
     _run(['bash', 'tools/dist_test.sh', cfg_path, ckpt, '2', '--work-dir',
           work, '--format-only', '--out-dir', sub])

@@ -2,7 +2,7 @@
 
     python tools/analysis_tools/benchmark_change_detection.py \\
         [--open-cd PATH] [--arch base] [--batch 2] [--size 256] [--iters 5]
-        [--warmup 2] [--device cpu] [--out docs/benchmark_change_detection.md]
+        [--warmup 2] [--device cpu] [--out NEW_FILE]
 
 The rsfm model is the one of the shipped LEVIR-CD config
 (``configs/bit/bit_convnext-b-slffm_8xb8-20k_levir-cd-256x256.py``: ConvNeXt
@@ -35,6 +35,8 @@ import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import init_default_scope
 
+from rsfm.utils.atomic import write_text_atomically
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs', 'bit',
                   'bit_convnext-b-slffm_8xb8-20k_levir-cd-256x256.py')
@@ -46,9 +48,9 @@ OPEN_CD_FILES = ('opencd/models/decode_heads/bit_head.py',
 
 def model_cfg(arch: str) -> ConfigDict:
     cfg = Config.fromfile(CONFIG).model
+    from rsfm.models.backbones import ConvNeXt
     cfg.backbone.update(arch=arch, init_cfg=None)
-    dims = {'atto': 40, 'tiny': 96, 'small': 96, 'base': 128, 'large': 192}
-    cfg.decode_head.in_channels = dims[arch]
+    cfg.decode_head.in_channels = ConvNeXt.arch_settings[arch]['dims'][0]
     cfg.pop('data_preprocessor')
     return cfg
 
@@ -201,9 +203,13 @@ def main(argv=None):
     parser.add_argument('--iters', type=int, default=5)
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--device', default='cpu')
-    parser.add_argument('--out', help='also write the table to this file')
+    parser.add_argument('--out', help='also write the table to this new '
+                        'file')
     parser.add_argument('--child', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.out and osp.exists(args.out):
+        parser.error(f'--out {args.out} exists; the benchmark writes a new '
+                     f'file (paste it into docs/ by hand)')
     if args.child:
         print(json.dumps(peak_memory_child(args)))
         return 0
@@ -237,8 +243,7 @@ def main(argv=None):
     text = '\n'.join(lines) + '\n'
     sys.stdout.write(text)
     if args.out:
-        with open(args.out, 'w') as f:
-            f.write(text)
+        write_text_atomically(args.out, text)
     return 0
 
 

@@ -3,7 +3,8 @@
 #   data/cdd/{train,val,test}/{A,B}/*.jpg, data/cdd/{train,val,test}/label/*.png
 # 10000 / 3000 / 3000 pairs of 256x256 crops, used whole (no cropping).
 # Augmentation of CMID's ChangeDetection/utils/transforms.py: horizontal and
-# vertical flips and rotations by 90, 180 or 270 degrees.
+# vertical flips (each p=0.5) and a rotation by 90, 180 or 270 degrees
+# (p=0.75: CMID's RandomFixRotate draws 0, 90, 180 or 270).
 dataset_type = 'rsfm.CDDDataset'
 data_root = 'data/cdd'
 train_pipeline = [
@@ -11,7 +12,7 @@ train_pipeline = [
     dict(type='rsfm.MultiImgLoadAnnotations'),
     dict(type='rsfm.MultiImgRandomFlip', prob=0.5, direction='horizontal'),
     dict(type='rsfm.MultiImgRandomFlip', prob=0.5, direction='vertical'),
-    dict(type='rsfm.MultiImgRandomRot90', prob=0.5),
+    dict(type='rsfm.MultiImgRandomRot90', prob=0.75),
     dict(type='rsfm.MultiImgPackSegInputs')
 ]
 test_pipeline = [

@@ -4,6 +4,7 @@
 # SMLFR's ChangeDetection/configs/convnext/convnext_base_bit.py: stage-0
 # features (stride 4, 128 channels per date), channels 32, embed 64, encoder
 # depth 1, decoder depth 8, 8 heads, 4 tokens, pre-upsample 2, upsample 4.
+# The CDD and OSCD configs swap the backbone (`_delete_`) and keep the rest.
 data_preprocessor = dict(
     type='rsfm.DualInputSegDataPreProcessor',
     mean=[123.675, 116.28, 103.53] * 2,

@@ -3,7 +3,7 @@
 # optimizer and policy of SMLFR's ChangeDetection/configs/convnext/
 # convnext_base_bit.py: AdamW lr 1e-4, betas (0.9, 0.999), weight decay 0.05
 # (none on norms, biases, layer scales), decay 0.9 over 12 + 2 stage-wise
-# layers, linear warm-up 1500 iterations from 1e-6, poly power 1.0 to 0,
+# layers, linear warm-up 1500 iterations from 1e-6 x lr, poly power 1.0 to 0,
 # evaluation every 4k (checkpoints: see the configs); fp32. Total batch 64 (8 GPUs x 8).
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=20000, val_interval=4000)
 val_cfg = dict(type='ValLoop')

@@ -20,9 +20,9 @@ class BaseCDDataset(BaseSegDataset):
         data_root/
           train/A/NAME.png  train/B/NAME.png  train/label/NAME.png
 
-    ``ann_file`` (optional) lists the ``NAME``s to use, one per line. Every
-    listed or found pair must be complete: a date or label missing is an
-    error naming the file, never a silently skipped sample. Change maps
+    ``ann_file`` (optional) lists the ``NAME``s to use, one per line;
+    without it the three folders must hold the same names. A date or label
+    missing is an error naming it, never a silently skipped sample. Change maps
     hold 0 (unchanged) and 255 (changed); ``format_seg_map='to_binary'``
     (the default) maps values < 128 to 0 and the rest to 1 when loading
     (``rsfm.MultiImgLoadAnnotations``).
@@ -49,7 +49,18 @@ class BaseCDDataset(BaseSegDataset):
                          seg_map_suffix=seg_map_suffix,
                          data_prefix=data_prefix, **kwargs)
 
-    def _names(self, dir_from: str) -> List[str]:
+    def _listed(self, folder: str, suffix: str) -> set:
+        if not osp.isdir(folder):
+            raise FileNotFoundError(
+                f'{type(self).__name__}: folder {folder} does not exist '
+                f'(data_root + data_prefix); convert the dataset with its '
+                f'tools/dataset_converters script')
+        return {f[:-len(suffix)] for f in os.listdir(folder)
+                if f.endswith(suffix)}
+
+    def _names(self, folders: dict) -> List[str]:
+        """The pair names: from ``ann_file``, else those in the date-1
+        folder, which must be the names in every folder."""
         if self.ann_file:
             if not osp.isfile(self.ann_file):
                 raise FileNotFoundError(
@@ -57,18 +68,21 @@ class BaseCDDataset(BaseSegDataset):
                     f'not exist')
             return [line.strip() for line in mmengine.list_from_file(
                 self.ann_file) if line.strip()]
-        if not osp.isdir(dir_from):
-            raise FileNotFoundError(
-                f'{type(self).__name__}: image folder {dir_from} does not '
-                f'exist (data_root + data_prefix.img_path_from); convert the '
-                f'dataset with its tools/dataset_converters script')
-        names = sorted(f[:-len(self.img_suffix)] for f in os.listdir(dir_from)
-                       if f.endswith(self.img_suffix))
+        found = {folder: self._listed(folder, suffix)
+                 for folder, suffix in folders.items()}
+        names = next(iter(found.values()))
+        for folder, other in found.items():
+            if other != names:
+                odd = sorted(names ^ other)
+                raise FileNotFoundError(
+                    f'{type(self).__name__}: the folders {list(found)} do '
+                    f'not hold the same pairs; {len(odd)} name(s) are in '
+                    f'some but not all, e.g. {odd[:5]} (check {folder})')
         if not names:
             raise FileNotFoundError(
                 f'{type(self).__name__}: no *{self.img_suffix} images in '
-                f'{dir_from}')
-        return names
+                f'{list(folders)[0]}')
+        return sorted(names)
 
     def load_data_list(self) -> List[dict]:
         dir_from = self.data_prefix.get('img_path_from')
@@ -78,8 +92,11 @@ class BaseCDDataset(BaseSegDataset):
             raise KeyError(f'{type(self).__name__} needs data_prefix keys '
                            f'img_path_from and img_path_to, got '
                            f'{sorted(self.data_prefix)}')
+        folders = {dir_from: self.img_suffix, dir_to: self.img_suffix}
+        if ann_dir is not None:
+            folders[ann_dir] = self.seg_map_suffix
         data_list = []
-        for name in self._names(dir_from):
+        for name in self._names(folders):
             paths = [osp.join(dir_from, name + self.img_suffix),
                      osp.join(dir_to, name + self.img_suffix)]
             info = dict(img_path=paths)

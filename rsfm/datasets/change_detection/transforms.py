@@ -19,9 +19,9 @@ from mmseg.datasets.transforms import PhotoMetricDistortion
 from mmseg.structures import SegDataSample
 
 from rsfm.registry import TRANSFORMS
+from rsfm.utils.raster import is_geotiff
+from ..change_detection_convert import decode
 from ..transforms.loading import LoadMultiBandImage, LoadRGBImage
-
-GEOTIFF = ('.tif', '.tiff')
 
 
 def _store_dates(results: dict, imgs: Sequence[np.ndarray]) -> dict:
@@ -103,9 +103,10 @@ class MultiImgLoadMultiBandImage(BaseTransform):
 
 
 def _read_label(path: str, backend_args: Optional[dict]) -> np.ndarray:
-    """A one-band label map ``(H, W)``: GeoTIFF through rasterio, PNG/JPG
-    through mmcv; a colour map whose channels are equal is one band."""
-    if path.lower().endswith(GEOTIFF):
+    """A one-band 8-bit label map ``(H, W)``: GeoTIFF through rasterio,
+    PNG/JPG as the converters decode them (a colour map whose channels are
+    equal is one band)."""
+    if is_geotiff(path):
         try:
             with rasterio.open(path) as src:
                 if src.count != 1:
@@ -114,19 +115,8 @@ def _read_label(path: str, backend_args: Optional[dict]) -> np.ndarray:
                 return src.read(1)
         except rasterio.errors.RasterioIOError as e:
             raise ValueError(f'cannot read label {path}: {e}') from None
-    data = fileio.get(path, backend_args=backend_args)
-    label = mmcv.imfrombytes(data, flag='unchanged', backend='pillow') \
-        if data else None
-    if label is None:
-        raise ValueError(f'cannot decode label {path}: empty, corrupt or '
-                         f'not an image')
-    if label.ndim == 3:
-        if label.shape[2] > 1 and not (label == label[..., :1]).all():
-            raise ValueError(
-                f'{path} is a colour label map ({label.shape[2]} different '
-                f'bands); a change map holds one band of 0 and 255')
-        label = label[..., 0]
-    return label
+    return decode(fileio.get(path, backend_args=backend_args), path,
+                  gray=True)
 
 
 @TRANSFORMS.register_module()
@@ -146,7 +136,12 @@ class MultiImgLoadAnnotations(BaseTransform):
         self.backend_args = backend_args
 
     def transform(self, results: dict) -> dict:
-        path = results['seg_map_path']
+        path = results.get('seg_map_path')
+        if path is None:
+            raise KeyError(
+                f'{results.get("img_path")} has no change map: the dataset '
+                f'has no data_prefix.seg_map_path (unlabelled pairs); drop '
+                f'MultiImgLoadAnnotations from its pipeline')
         if results.get('reduce_zero_label'):
             raise ValueError('reduce_zero_label does not apply to change '
                              'maps (0 is the unchanged class)')

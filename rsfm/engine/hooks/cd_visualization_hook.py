@@ -9,10 +9,10 @@ import numpy as np
 import rasterio
 from mmengine.hooks import Hook
 
+from rsfm.evaluation.change_maps import write_once
 from rsfm.registry import HOOKS
-from rsfm.utils.atomic import atomic_output
+from rsfm.utils.raster import is_geotiff
 
-GEOTIFF = ('.tif', '.tiff')
 GAP = 4  # white pixels between panels
 
 
@@ -21,7 +21,7 @@ def display_rgb(path: str, rgb_bands: Sequence[str]) -> np.ndarray:
     as they are; GeoTIFFs from their bands named ``rgb_bands`` (else the
     first three, or one band as grey), stretched between the 2nd and 98th
     percentile of each band."""
-    if not path.lower().endswith(GEOTIFF):
+    if not is_geotiff(path):
         return mmcv.imread(path, channel_order='rgb')
     with rasterio.open(path) as src:
         names = tuple(src.descriptions)
@@ -59,7 +59,7 @@ class CDVisualizationHook(Hook):
     Args:
         draw: Write the images.
         out_dir: Folder for them (created; an existing file is never
-            overwritten, one with the same drawing is left as it is).
+            overwritten, see :func:`rsfm.evaluation.change_maps.write_once`).
         interval: Every ``interval``-th test batch.
         rgb_bands: Band names rendered for multispectral GeoTIFF inputs
             (Sentinel-2 true colour by default).
@@ -80,22 +80,17 @@ class CDVisualizationHook(Hook):
         os.makedirs(self.out_dir, exist_ok=True)
         for sample in outputs:
             date1, date2 = sample.img_path
+            # (1, H, W), or (H, W) from mmseg's SegTTAModel
+            pred = sample.pred_sem_seg.data.cpu().numpy()
             panels = [display_rgb(date1, self.rgb_bands),
                       display_rgb(date2, self.rgb_bands),
-                      sample.pred_sem_seg.data[0].cpu().numpy()]
+                      (pred.reshape(pred.shape[-2:]) > 0).astype(np.uint8) *
+                      255]
             if 'gt_sem_seg' in sample:
-                gt = sample.gt_sem_seg.data[0].cpu().numpy()
-                panels.append(np.where(gt == 255, 128, gt * 255))
-            panels[2] = (panels[2] > 0).astype(np.uint8) * 255
-            panels[3:] = [p.astype(np.uint8) for p in panels[3:]]
+                gt = sample.gt_sem_seg.data.cpu().numpy()
+                gt = gt.reshape(gt.shape[-2:])
+                panels.append(np.where(gt == 255, 128, gt * 255).astype(
+                    np.uint8))
             name = osp.splitext(osp.basename(date1))[0] + '.png'
-            path = osp.join(self.out_dir, name)
-            drawing = side_by_side(panels)[..., ::-1]  # to BGR
-            if osp.exists(path):
-                # a pair repeated by distributed padding: drawn already
-                if np.array_equal(mmcv.imread(path), drawing):
-                    continue
-                raise FileExistsError(f'{path} exists with another drawing; '
-                                      f'--show-dir never overwrites')
-            with atomic_output(path) as tmp:
-                mmcv.imwrite(drawing, tmp, auto_mkdir=False)
+            write_once(osp.join(self.out_dir, name),
+                       side_by_side(panels)[..., ::-1])  # to BGR

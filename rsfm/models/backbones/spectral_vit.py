@@ -72,7 +72,7 @@ class SpectralViT(BaseViT):
             the checkpoint group with the same bands (see
             :func:`rsfm.models.layers.select_spectral_groups`).
         out_type: ``'featmap'`` or ``'raw'``.
-        out_indices: Four blocks feeding the pyramid.
+        out_indices: One to four blocks feeding the first pyramid levels.
         drop_path_rate: Stochastic depth rate.
         frozen_stages: -1 freezes nothing, 0 the embeddings, ``k`` them and
             the first ``k`` blocks.

@@ -76,8 +76,8 @@ class VisionTransformer(BaseViT):
         patch_size: 16 or 8 (any power of two from 4 to 32).
         in_channels: Number of input bands.
         out_type: ``'featmap'`` (pyramid) or ``'raw'`` (final-norm tokens).
-        out_indices: Four blocks feeding the pyramid levels; default the
-            BEiT / MAE / RVSA blocks, (3, 5, 7, 11) for depth 12.
+        out_indices: One to four blocks feeding the first pyramid levels;
+            default the BEiT / MAE / RVSA blocks, (3, 5, 7, 11) for depth 12.
         with_cls_token: Learn a class token (timm, MAE).
         drop_path_rate: Stochastic depth rate, increasing over blocks.
         frozen_stages: -1 freezes nothing, 0 the embeddings, ``k`` them and

@@ -64,6 +64,26 @@ def test_both_dates_share_the_backbone():
     assert {n.split('.')[0] for n in names} == {'backbone', 'decode_head'}
 
 
+def test_slide_averages_overlapping_windows():
+    model = _detector()
+    inputs = torch.randn(1, 6, 64, 64)
+    metas = [dict(ori_shape=(64, 64), img_shape=(64, 64),
+                  pad_shape=(64, 64), padding_size=[0, 0, 0, 0])]
+    model.test_cfg = ConfigDict(mode='slide', crop_size=(32, 32),
+                                stride=(16, 16))
+    with torch.no_grad():
+        slide = model.inference(inputs, metas)
+        total = torch.zeros(1, 2, 64, 64)
+        count = torch.zeros(1, 1, 64, 64)
+        for y in (0, 16, 32):
+            for x in (0, 16, 32):
+                window = inputs[..., y:y + 32, x:x + 32]
+                total[..., y:y + 32, x:x + 32] += model.encode_decode(
+                    window, [dict(img_shape=(32, 32))])
+                count[..., y:y + 32, x:x + 32] += 1
+    torch.testing.assert_close(slide, total / count, rtol=1e-5, atol=1e-5)
+
+
 def test_slide_equals_whole_when_one_window_covers_the_image():
     model = _detector()
     inputs = torch.randn(1, 6, 32, 32)

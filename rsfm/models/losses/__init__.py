@@ -1,0 +1,3 @@
+from .soft_dice_loss import SoftDiceLoss
+
+__all__ = ['SoftDiceLoss']
