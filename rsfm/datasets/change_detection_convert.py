@@ -136,6 +136,27 @@ def binary_label(label: np.ndarray, where: str,
     return np.where(label >= threshold, 255, 0).astype(np.uint8), fuzzy
 
 
+def load_pair(files: Dict[str, Tuple[Source, str]], label_kind: str,
+              threshold: Optional[int] = None):
+    """Read and check one pair; ``files`` maps ``'A'``, ``'B'`` and
+    ``label_kind`` to ``(source, member)``.
+
+    Returns:
+        ``(raw bytes by kind, date 1, date 2, 0/255 label, pixels
+        thresholded)``.
+    """
+    raw = {k: s.read(m) for k, (s, m) in files.items()}
+    where = {k: s.where(m) for k, (s, m) in files.items()}
+    a, b = decode(raw['A'], where['A']), decode(raw['B'], where['B'])
+    label, fuzzy = binary_label(
+        decode(raw[label_kind], where[label_kind], gray=True),
+        where[label_kind], threshold)
+    if a.shape != b.shape or a.shape[:2] != label.shape:
+        raise ValueError(f'{where["A"]}: A {a.shape}, B {b.shape} and '
+                         f'{label_kind} {label.shape} differ in size')
+    return raw, a, b, label, fuzzy
+
+
 def _summary(title: str, rows: Dict[str, Dict[str, object]]) -> str:
     lines = [title]
     for split, row in rows.items():
@@ -209,21 +230,12 @@ def convert_levir_cd(sources: Sequence[str], out_dir: str,
             continue
         crops, changed, total = 0, 0, 0
         for name in track_iter_progress(sorted(pairs[split])):
-            kinds = pairs[split][name]
-            raw = {k: s.read(m) for k, (s, m) in kinds.items()}
-            where = {k: s.where(m) for k, (s, m) in kinds.items()}
-            a, b = decode(raw['A'], where['A']), decode(raw['B'], where['B'])
-            label, _ = binary_label(
-                decode(raw['label'], where['label'], gray=True),
-                where['label'])
-            if a.shape != b.shape or a.shape[:2] != label.shape:
-                raise ValueError(
-                    f'{name}: A {a.shape}, B {b.shape} and label '
-                    f'{label.shape} differ in size')
+            raw, a, b, label, _ = load_pair(pairs[split][name], 'label')
             h, w = label.shape
             if h % crop_size or w % crop_size:
+                source, member = pairs[split][name]['A']
                 raise ValueError(
-                    f'{where["A"]} is {h} x {w}, not a multiple of '
+                    f'{source.where(member)} is {h} x {w}, not a multiple of '
                     f'crop_size {crop_size}: choose a crop size that tiles '
                     f'it')
             changed += int((label == 255).sum())
@@ -291,15 +303,8 @@ def convert_cdd(source: str, out_dir: str, threshold: int = 128) -> str:
                 raise FileNotFoundError(
                     f'CDD {split} pair {name} has no {sorted(missing)} image '
                     f'in {source}')
-            raw = {k: src.read(m) for k, m in kinds.items()}
-            a = decode(raw['A'], src.where(kinds['A']))
-            b = decode(raw['B'], src.where(kinds['B']))
-            label, n_fuzzy = binary_label(
-                decode(raw['OUT'], src.where(kinds['OUT']), gray=True),
-                src.where(kinds['OUT']), threshold)
-            if a.shape != b.shape or a.shape[:2] != label.shape:
-                raise ValueError(f'CDD {split} pair {name}: A {a.shape}, B '
-                                 f'{b.shape}, OUT {label.shape} differ')
+            raw, a, b, label, n_fuzzy = load_pair(
+                {k: (src, m) for k, m in kinds.items()}, 'OUT', threshold)
             root = osp.join(out_dir, split)
             ext = osp.splitext(kinds['A'])[1]
             _write_bytes(osp.join(root, 'A', name + ext), raw['A'])

@@ -45,16 +45,11 @@ val_dataloader = dict(
             seg_map_path='val/label'),
         pipeline=test_pipeline))
 test_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
+    val_dataloader,
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
+        val_dataloader['dataset'],
         data_prefix=dict(
             img_path_from='test/A', img_path_to='test/B',
-            seg_map_path='test/label'),
-        pipeline=test_pipeline))
+            seg_map_path='test/label')))
 val_evaluator = dict(type='rsfm.ChangeDetectionMetric')
 test_evaluator = val_evaluator

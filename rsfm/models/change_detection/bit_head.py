@@ -88,19 +88,16 @@ class TransformerEncoder(nn.Module):
         return self.ff(self.norm2(x)) + x
 
 
-class TransformerDecoder(nn.Module):
-    """Pre-norm attention of pixels to tokens, and feed-forward."""
+class TransformerDecoder(TransformerEncoder):
+    """Pre-norm attention of pixels to tokens (with their own norm
+    ``norm1_``), and feed-forward."""
 
     def __init__(self, in_dims: int, embed_dims: int, num_heads: int,
                  drop_rate: float, norm_cfg: dict,
                  apply_softmax: bool = True):
-        super().__init__()
-        self.attn = CrossAttention(in_dims, embed_dims, num_heads,
-                                   drop_rate, apply_softmax)
-        self.ff = FeedForward(in_dims, embed_dims, drop_rate)
-        self.norm1 = build_norm_layer(norm_cfg, in_dims)[1]
+        super().__init__(in_dims, embed_dims, num_heads, drop_rate, norm_cfg,
+                         apply_softmax)
         self.norm1_ = build_norm_layer(norm_cfg, in_dims)[1]
-        self.norm2 = build_norm_layer(norm_cfg, in_dims)[1]
 
     def forward(self, x: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
         x = self.attn(self.norm1(x), self.norm1_(ref)) + x

@@ -5,6 +5,7 @@ import torch
 from mmseg.models.data_preprocessor import SegDataPreProcessor
 
 from rsfm.registry import MODELS
+from ..data_preprocessors.multiband import check_mean_std
 
 
 @MODELS.register_module()
@@ -35,11 +36,7 @@ class DualInputSegDataPreProcessor(SegDataPreProcessor):
                  rgb_to_bgr: bool = False,
                  **kwargs):
         name = type(self).__name__
-        if (mean is None) != (std is None):
-            raise ValueError(f'{name} needs both mean and std, or neither')
-        if mean is not None and len(mean) != len(std):
-            raise ValueError(f'{name} mean has {len(mean)} values but std '
-                             f'{len(std)}: give one per band')
+        check_mean_std(name, mean, std)
         if bgr_to_rgb and rgb_to_bgr:
             raise ValueError(f'{name}: bgr_to_rgb and rgb_to_bgr cannot '
                              f'both be set')

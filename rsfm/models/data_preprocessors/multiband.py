@@ -5,6 +5,16 @@ from typing import Optional, Sequence
 import torch
 
 
+def check_mean_std(name: str, mean: Optional[Sequence[float]],
+                   std: Optional[Sequence[float]]) -> None:
+    """Both or neither, one ``std`` per ``mean``; errors name ``name``."""
+    if (mean is None) != (std is None):
+        raise ValueError(f'{name} needs both mean and std, or neither')
+    if mean is not None and len(mean) != len(std):
+        raise ValueError(f'{name} mean has {len(mean)} values but std '
+                         f'{len(std)}: give one per band')
+
+
 class MultiBandMixin:
     """Let a host's data preprocessor normalise any number of bands.
 
@@ -28,11 +38,7 @@ class MultiBandMixin:
                  std: Optional[Sequence[float]] = None,
                  **kwargs):
         name = type(self).__name__
-        if (mean is None) != (std is None):
-            raise ValueError(f'{name} needs both mean and std, or neither')
-        if mean is not None and len(mean) != len(std):
-            raise ValueError(f'{name} mean has {len(mean)} values but std '
-                             f'{len(std)}: give one per band')
+        check_mean_std(name, mean, std)
         conversion = kwargs.get('bgr_to_rgb') or kwargs.get('rgb_to_bgr')
         if conversion and mean is not None and len(mean) not in (1, 3):
             raise ValueError(f'{name}: bgr_to_rgb/rgb_to_bgr swap 3 bands, '
