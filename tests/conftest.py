@@ -11,6 +11,9 @@ if REPO not in sys.path:
 from tests.data.dota.data import make_raw, make_split  # noqa: E402
 from tests.data.potsdam.data import make_potsdam  # noqa: E402
 from tests.data.cdd.data import make_converted as make_cdd  # noqa: E402
+from tests.data.dior_r.data import make_dior_r  # noqa: E402
+from tests.data.loveda.data import \
+    make_converted as make_loveda  # noqa: E402
 from tests.data.levir_cd.data import \
     make_converted as make_levir_cd  # noqa: E402
 from tests.data.oscd.data import make_converted as make_oscd  # noqa: E402
@@ -93,9 +96,22 @@ def oscd_root(tmp_path_factory):
 
 
 @pytest.fixture(scope='session')
+def dior_r_root(tmp_path_factory):
+    """DIOR-R in the release's layout (no conversion needed)."""
+    return make_dior_r(str(tmp_path_factory.mktemp('dior_r')))
+
+
+@pytest.fixture(scope='session')
+def loveda_root(tmp_path_factory):
+    """Converted LoveDA (mmseg's layout) from the raw-zip fixture."""
+    return make_loveda(str(tmp_path_factory.mktemp('loveda')))
+
+
+@pytest.fixture(scope='session')
 def roots(dota_split, potsdam_root, potsdam_rgbir_root, levir_cd_root,
-          cdd_root, oscd_root):
+          cdd_root, oscd_root, dior_r_root, loveda_root):
     """Data roots of the tiny configs (see tests/tiny.py)."""
     return dict(dota=dota_split, potsdam=potsdam_root,
                 potsdam_rgbir=potsdam_rgbir_root, levir_cd=levir_cd_root,
-                cdd=cdd_root, oscd=oscd_root)
+                cdd=cdd_root, oscd=oscd_root, dior_r=dior_r_root,
+                loveda=loveda_root)

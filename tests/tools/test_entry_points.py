@@ -147,6 +147,40 @@ def test_change_detection_train_test_maps(name, maps, roots, tmp_path):
         [osp.splitext(f)[0] for f in written]
 
 
+@pytest.mark.parametrize('name,length,metric', [
+    ('oriented-rcnn-le90_convnext-b-slffm_fpn_8xb2-1x_dior-r', 1,
+     'dota/mAP'),
+    ('upernet_convnext-b-slffm_8xb2-amp-160k_loveda', 2, 'mIoU'),
+])
+def test_dior_r_and_loveda(name, length, metric, roots, tmp_path):
+    """2-process training and testing on the release-layout fixtures; for
+    LoveDA the test-server zip, read back."""
+    cfg = tiny_config(_config(name), roots, length)
+    cfg_path = str(tmp_path / 'tiny.py')
+    cfg.dump(cfg_path)
+    work = str(tmp_path / 'work')
+    _run(['bash', 'tools/dist_train.sh', cfg_path, '2', '--work-dir', work])
+    ckpt = glob.glob(osp.join(work, '*_1.pth'))[0] if length == 1 \
+        else osp.join(work, f'iter_{length}.pth')
+    out = _run(['bash', 'tools/dist_test.sh', cfg_path, ckpt, '2',
+                '--work-dir', work])
+    assert f'{metric}: ' in out, out[-3000:]
+    if 'loveda' not in name:
+        return
+    sub = str(tmp_path / 'submission')
+    _run(['bash', 'tools/dist_test.sh', cfg_path, ckpt, '2', '--work-dir',
+          work, '--format-only', '--out-dir', sub])
+    import cv2
+    import numpy as np
+    with zipfile.ZipFile(osp.join(sub, 'loveda_submission.zip')) as zf:
+        # one PNG per test image, at the root, values 0..6
+        assert sorted(zf.namelist()) == ['4191.png', '5000.png']
+        for member in zf.namelist():
+            png = cv2.imdecode(np.frombuffer(zf.read(member), np.uint8),
+                               cv2.IMREAD_UNCHANGED)
+            assert png.shape == (64, 64) and png.max() <= 6
+
+
 def test_train_py_without_launcher(roots, tmp_path):
     cfg = tiny_config(_config('upernet'), roots, 2)
     cfg_path = str(tmp_path / 'tiny.py')
