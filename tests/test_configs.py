@@ -11,7 +11,8 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DATASETS, MODELS, init_default_scope
 
 from rsfm.engine.runner import amp_fallback
-from tests.tiny import CONFIGS, tiny_config, training_datasets
+from tests.tiny import (CONFIGS, PRIMARY_CONFIGS, tiny_config,
+                        training_datasets)
 
 HOSTS = {'mmrotate', 'mmseg', 'mmdet', 'mmpretrain'}
 # {algorithm}_{backbone}[-{pretrain}][_{neck/head}]_{N}xb{M}-{schedule}_{dataset}
@@ -66,7 +67,7 @@ BACKBONES = {
 
 
 @pytest.mark.parametrize('backbone', sorted(BACKBONES))
-@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+@pytest.mark.parametrize('path', PRIMARY_CONFIGS, ids=osp.basename)
 def test_backbone_in_config_structure(path, backbone, roots):
     cfg = tiny_config(path, roots)
     backbone_cfg, channels = BACKBONES[backbone]

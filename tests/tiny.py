@@ -15,9 +15,29 @@ CONFIGS = sorted(
                          recursive=True)
     if '_base_' not in p)
 
+
+
+def _inherits_a_sibling(path: str) -> bool:
+    with open(path) as f:
+        return "_base_ = ['./" in f.read()
+
+
+#: configs that are not a variant (backbone size, evaluation) of another
+#: config of their folder: one per model structure and dataset
+PRIMARY_CONFIGS = [p for p in CONFIGS if not _inherits_a_sibling(p)]
+
 ATTO_DIMS = [40, 80, 160, 320]
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader',
            'submission_dataloader')
+
+#: tiny backbones for the detection and segmentation configs: (backbone
+#: update, channels of the four levels)
+TINY_BACKBONES = {
+    'rsfm.ConvNeXt': (dict(arch='atto', drop_path_rate=0.1), ATTO_DIMS),
+    'rsfm.ResNet': (dict(arch='tiny'), [16, 32, 64, 128]),
+    'rsfm.SwinTransformer': (dict(arch='mini', window_size=4),
+                             [32, 64, 128, 256]),
+}
 
 #: tiny backbones of the change-detection configs: (backbone update,
 #: channels of the level the BIT head reads)
@@ -61,22 +81,32 @@ def _data(cfg, root, resize=None, crop=None):
     return opts
 
 
-def _iters(max_iters):
+def _length(cfg, length):
+    """``length`` iterations (or epochs, for epoch-based loops)."""
+    unit = 'max_epochs' if 'max_epochs' in cfg.train_cfg else 'max_iters'
     return {
-        'train_cfg.max_iters': max_iters,
-        'train_cfg.val_interval': max_iters,
+        f'train_cfg.{unit}': length,
+        'train_cfg.val_interval': length,
         'default_hooks.logger.interval': 1,
-        'default_hooks.checkpoint.interval': max(1, max_iters // 2),
+        'default_hooks.checkpoint.interval': max(1, length // 2),
     }
+
+
+def _tiny_backbone(cfg):
+    """Options for the tiny backbone of the config's type, and the channels
+    of its four levels."""
+    update, channels = TINY_BACKBONES[cfg.model.backbone.type]
+    opts = {f'model.backbone.{k}': v for k, v in update.items()}
+    opts['model.backbone.init_cfg'] = None
+    return opts, channels
 
 
 def _oriented_rcnn(cfg, root, max_epochs):
     opts = _data(cfg, root, resize=(64, 64))
+    backbone, channels = _tiny_backbone(cfg)
+    opts.update(backbone)
     opts.update({
-        'model.backbone.arch': 'atto',
-        'model.backbone.drop_path_rate': 0.1,
-        'model.backbone.init_cfg': None,
-        'model.neck.in_channels': ATTO_DIMS,
+        'model.neck.in_channels': channels,
         'model.train_cfg.rpn_proposal.nms_pre': 200,
         'model.train_cfg.rpn_proposal.max_per_img': 100,
         'model.train_cfg.rcnn.sampler.num': 64,
@@ -88,21 +118,21 @@ def _oriented_rcnn(cfg, root, max_epochs):
     return opts
 
 
-def _upernet(cfg, root, max_iters):
+def _upernet(cfg, root, length):
     opts = _data(cfg, root, resize=(64, 64), crop=(32, 32))
+    backbone, channels = _tiny_backbone(cfg)
+    opts.update(backbone)
     opts.update({
-        'model.backbone.arch': 'atto',
-        'model.backbone.drop_path_rate': 0.1,
-        'model.backbone.init_cfg': None,
         'model.data_preprocessor.size': (32, 32),
-        'model.decode_head.in_channels': ATTO_DIMS,
+        'model.decode_head.in_channels': channels,
         'model.decode_head.channels': 32,
-        'model.auxiliary_head.in_channels': ATTO_DIMS[2],
+        'model.auxiliary_head.in_channels': channels[2],
         'model.auxiliary_head.channels': 16,
-        'model.test_cfg.crop_size': (32, 32),
-        'model.test_cfg.stride': (21, 21),
-        **_iters(max_iters)
+        **_length(cfg, length)
     })
+    if cfg.model.test_cfg.mode == 'slide':
+        opts['model.test_cfg.crop_size'] = (32, 32)
+        opts['model.test_cfg.stride'] = (21, 21)
     return opts
 
 
@@ -119,7 +149,7 @@ def _change_detection(cfg, root, max_iters):
     opts.update({
         'model.backbone.init_cfg': None,
         'model.decode_head.in_channels': channels,
-        **_iters(max_iters)
+        **_length(cfg, max_iters)
     })
     if cfg.model.test_cfg.mode == 'slide':
         window = 32 if oscd else 256
