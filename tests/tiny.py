@@ -16,7 +16,6 @@ CONFIGS = sorted(
     if '_base_' not in p)
 
 
-
 def _inherits_a_sibling(path: str) -> bool:
     with open(path) as f:
         return "_base_ = ['./" in f.read()

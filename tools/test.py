@@ -12,10 +12,13 @@ mmrotate's ``DOTAMetric`` writes ``Task1_<class>.txt`` merged over patches
 and a zip for the DOTA server, mmseg's ``IoUMetric`` writes PNG label maps, ``rsfm.ChangeDetectionMetric``
 0/255 change maps (GeoTIFF on the input's grid for georeferenced inputs).
 
-``--show-dir`` draws predictions: change-detection configs
+``--show-dir DIR`` draws every test prediction: change-detection configs
 (``rsfm.CDVisualizationHook``) write ``A | B | prediction | ground truth``
-per pair into it; mmseg/mmdet visualization hooks draw through the config's
-visualizer, whose ``save_dir`` becomes the folder.
+per pair as ``DIR/NAME.png``; detection configs (mmdet's
+``DetVisualizationHook``) the rotated boxes with class and score over each
+image as ``DIR/NAME.png``; segmentation configs (mmseg's
+``SegVisualizationHook``) the colour map blended over the image, beside the
+ground truth, as ``DIR/vis_data/vis_image/test_NAME.png_0.png``.
 """
 import argparse
 import inspect
@@ -64,15 +67,20 @@ def parse_args(argv=None):
 
 
 def set_show_dir(cfg: Config, show_dir: str) -> None:
-    """Make the config's visualization hook draw into ``show_dir``."""
+    """Make the config's visualization hook draw every test sample into
+    ``show_dir``."""
     hook = cfg.get('default_hooks', {}).get('visualization')
     if not hook:
         raise KeyError('--show-dir: the config has no '
                        'default_hooks.visualization to draw with')
     hook['draw'] = True
-    if hook['type'].endswith('CDVisualizationHook'):
-        hook['out_dir'] = show_dir
-    else:  # mmseg's and mmdet's hooks save through the visualizer
+    kind = hook['type'].split('.')[-1]
+    if kind == 'CDVisualizationHook':
+        hook['out_dir'] = show_dir  # A | B | prediction | truth per pair
+    elif kind == 'DetVisualizationHook':
+        hook['test_out_dir'] = show_dir  # boxes, class and score per image
+    else:  # mmseg's: colour maps through the visualizer, every sample
+        hook['interval'] = 1
         cfg.visualizer['save_dir'] = show_dir
 
 

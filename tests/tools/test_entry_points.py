@@ -20,6 +20,9 @@ from tests.tiny import CONFIGS, tiny_config
 pytestmark = pytest.mark.slow
 
 
+POTSDAM = 'upernet_convnext-b-slffm_8xb2-amp-160k_potsdam-512x512'
+
+
 def _free_port():
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
@@ -37,12 +40,17 @@ def _run(cmd, timeout=900):
 
 
 def _config(name):
-    return next(p for p in CONFIGS if osp.basename(p).startswith(name))
+    """The one shipped config whose file name starts with ``name``."""
+    found = [p for p in CONFIGS if osp.basename(p).startswith(name)]
+    assert len(found) == 1, f'{name} names {len(found)} configs: {found}'
+    return found[0]
 
 
 @pytest.mark.parametrize('name,length,metric_keys', [
-    ('oriented-rcnn', 2, ['dota/mAP']),
-    ('upernet', 4, ['aAcc', 'mIoU', 'mFscore']),
+    ('oriented-rcnn-le90_convnext-b-slffm_fpn_8xb2-1x_dota', 2,
+     ['dota/mAP']),
+    ('upernet_convnext-b-slffm_8xb2-amp-160k_potsdam-512x512', 4,
+     ['aAcc', 'mIoU', 'mFscore']),
 ])
 def test_dist_train_resume_test_format_only(name, length, metric_keys, roots,
                                             tmp_path):
@@ -77,7 +85,7 @@ def test_dist_train_resume_test_format_only(name, length, metric_keys, roots,
     for key in metric_keys:
         assert key in out, out[-3000:]
 
-    if name == 'upernet':  # flip test-time augmentation, as SMLFR tests
+    if name.startswith('upernet'):  # flip TTA, as SMLFR tests
         out = _run([sys.executable, 'tools/test.py', cfg_path,
                     osp.join(work, last), '--work-dir', work, '--tta'])
         assert 'mIoU' in out
@@ -86,7 +94,7 @@ def test_dist_train_resume_test_format_only(name, length, metric_keys, roots,
     sub = str(tmp_path / 'submission')
     _run(['bash', 'tools/dist_test.sh', cfg_path, osp.join(work, last), '2',
           '--work-dir', work, '--format-only', '--out-dir', sub])
-    if name == 'oriented-rcnn':
+    if name.startswith('oriented-rcnn'):
         txts = glob.glob(osp.join(sub, 'Task1_*.txt'))
         assert len(txts) == 15  # one per DOTA v1.0 class
         archive = glob.glob(osp.join(sub, '*.zip'))
@@ -99,6 +107,16 @@ def test_dist_train_resume_test_format_only(name, length, metric_keys, roots,
     else:
         pngs = glob.glob(osp.join(sub, '**', '*.png'), recursive=True)
         assert len(pngs) == 2  # one label map per val clip
+
+    # 5. drawings of every test image: rotated boxes / colour maps
+    show = str(tmp_path / 'show')
+    _run([sys.executable, 'tools/test.py', cfg_path, osp.join(work, last),
+          '--work-dir', work, '--show-dir', show])
+    drawn = glob.glob(osp.join(show, '**', '*.png'), recursive=True)
+    images = glob.glob(osp.join(cfg.test_dataloader.dataset.data_root,
+                                cfg.test_dataloader.dataset.data_prefix[
+                                    'img_path'], '*.png'))
+    assert len(drawn) == len(images) > 0
 
 
 @pytest.mark.parametrize('name,maps', [
@@ -182,7 +200,7 @@ def test_dior_r_and_loveda(name, length, metric, roots, tmp_path):
 
 
 def test_train_py_without_launcher(roots, tmp_path):
-    cfg = tiny_config(_config('upernet'), roots, 2)
+    cfg = tiny_config(_config(POTSDAM), roots, 2)
     cfg_path = str(tmp_path / 'tiny.py')
     cfg.dump(cfg_path)
     out = _run([sys.executable, 'tools/train.py', cfg_path, '--work-dir',
@@ -193,7 +211,7 @@ def test_train_py_without_launcher(roots, tmp_path):
 
 def test_entry_point_errors(tmp_path):
     proc = subprocess.run(
-        [sys.executable, 'tools/test.py', _config('upernet'),
+        [sys.executable, 'tools/test.py', _config(POTSDAM),
          str(tmp_path / 'nope.pth')], cwd=REPO, capture_output=True,
         text=True)
     assert proc.returncode != 0

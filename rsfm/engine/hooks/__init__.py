@@ -6,5 +6,6 @@ from .random_state_hook import (RandomStateHook, gather_random_states,
 
 __all__ = [
     'CDVisualizationHook', 'CheckpointHook', 'FiniteLossHook',
-    'RandomStateHook', 'gather_random_states', 'get_random_state', 'set_random_state'
+    'RandomStateHook', 'gather_random_states', 'get_random_state',
+    'set_random_state'
 ]
