@@ -9,8 +9,10 @@
 unlabeled DOTA test split) when it has one, and makes each test metric write
 its submission files into ``--out-dir`` instead of computing scores:
 mmrotate's ``DOTAMetric`` writes ``Task1_<class>.txt`` merged over patches
-and a zip for the DOTA server, mmseg's ``IoUMetric`` writes PNG label maps, ``rsfm.ChangeDetectionMetric``
-0/255 change maps (GeoTIFF on the input's grid for georeferenced inputs).
+and a zip for the DOTA server, mmseg's ``IoUMetric`` writes PNG label maps,
+``rsfm.LoveDASubmissionMetric`` the LoveDA server's zip and
+``rsfm.ChangeDetectionMetric`` 0/255 change maps (GeoTIFF on the input's grid
+for georeferenced inputs).
 
 ``--show-dir DIR`` draws every test prediction: change-detection configs
 (``rsfm.CDVisualizationHook``) write ``A | B | prediction | ground truth``
