@@ -8,8 +8,9 @@ custom_imports = dict(
 # Checkpoint: SMLFR's released ConvNeXt-B (RGB): R, G, B keep their
 #   pretrained stem kernels, NIR starts at zero (bands=..., logged).
 # Data: data/potsdam_rgbir/{img_dir,ann_dir}/{train,val}, the layout of the
-#   RGB config with 4-band uint8 GeoTIFF clips (*.tif, from the
-#   4_Ortho_RGBIR tiles, band order R, G, B, NIR) read through rasterio.
+#   RGB config with 4-band uint8 GeoTIFF clips (*.tif, band order R, G, B,
+#   NIR) read through rasterio: tools/dataset_converters/potsdam.py --rgbir
+#   from 4_Ortho_RGBIR.zip.
 # Normalisation: ImageNet statistics for R, G, B; for NIR a mid-range
 #   (127.5, 64) until statistics of the Potsdam NIR band are computed.
 # Evaluation: as the RGB config: 5 classes (boundary and clutter ignored),

@@ -1,4 +1,5 @@
-# ISPRS Potsdam, mmseg's converted layout (512x512 clips at stride 256):
+# ISPRS Potsdam in mmseg's layout, as tools/dataset_converters/potsdam.py
+# writes it from the ISPRS archives (or mmseg's own converter): 512x512 clips
 #   data/potsdam/img_dir/{train,val}/*.png, data/potsdam/ann_dir/{train,val}/*.png
 # Local copy of open-mmlab/mmsegmentation v1.2.2 configs/_base_/datasets/potsdam.py.
 # Loader workers are upstream's (GPU recipes); CPU smoke tests shrink them.

@@ -72,6 +72,67 @@ def make_potsdam(root, seed=0, size=64, bands=3):
     return root
 
 
+#: raw fixture tiles: two official training tiles (6_7 codes cars as
+#: (252, 255, 0), as the real one does) and one test tile
+RAW_TILES = ('2_10', '6_7', '2_13')
+
+
+def _tif_bytes(array, tmp):
+    """``array`` ``(C, H, W)`` uint8 as GeoTIFF bytes (georeferenced as the
+    ISPRS tiles, in a UTM zone)."""
+    import rasterio
+    from rasterio.transform import from_origin
+    with rasterio.open(tmp, 'w', driver='GTiff', height=array.shape[1],
+                       width=array.shape[2], count=array.shape[0],
+                       dtype='uint8', crs='EPSG:32633',
+                       transform=from_origin(366000, 5808000, 0.05,
+                                             0.05)) as dst:
+        dst.write(array)
+    with open(tmp, 'rb') as f:
+        data = f.read()
+    os.remove(tmp)
+    return data
+
+
+def make_raw(root, seed=0, size=200):
+    """The ISPRS archives: ``2_Ortho_RGB.zip``, ``4_Ortho_RGBIR.zip``,
+    ``5_Labels_all.zip`` and ``5_Labels_all_noBoundary.zip`` with
+    ``size``-pixel tiles (the release: 6000) inside one folder each, as
+    the downloads hold them. Returns the zip paths."""
+    import zipfile
+    rng = np.random.default_rng(seed)
+    os.makedirs(root, exist_ok=True)
+    tmp = osp.join(root, '.tile.tif')
+    archives = {name: zipfile.ZipFile(osp.join(root, f'{name}.zip'), 'w')
+                for name in ('2_Ortho_RGB', '4_Ortho_RGBIR', '5_Labels_all',
+                             '5_Labels_all_noBoundary')}
+    for tile in RAW_TILES:
+        label = _label_map(rng, size)
+        colour = np.zeros((size, size, 3), np.uint8)
+        for cls, rgb in enumerate(PALETTE, start=1):
+            colour[label == cls] = rgb
+        if tile == '6_7':
+            colour[label == 5] = (252, 255, 0)
+        rgb = np.clip(colour.astype(int) + rng.integers(
+            -30, 30, colour.shape), 0, 255).astype(np.uint8)
+        nir = rng.integers(0, 255, (size, size, 1), dtype=np.uint8)
+        no_boundary = colour.copy()
+        no_boundary[label == 0] = 0  # eroded boundaries: black
+        colour[label == 0] = PALETTE[0]  # the full labels have none
+        for name, array, kind in (
+                ('2_Ortho_RGB', rgb, 'RGB'),
+                ('4_Ortho_RGBIR', np.concatenate([rgb, nir], 2), 'RGBIR'),
+                ('5_Labels_all', colour, 'label'),
+                ('5_Labels_all_noBoundary', no_boundary,
+                 'label_noBoundary')):
+            archives[name].writestr(
+                f'{name}/top_potsdam_{tile}_{kind}.tif',
+                _tif_bytes(array.transpose(2, 0, 1), tmp))
+    for archive in archives.values():
+        archive.close()
+    return [archive.filename for archive in archives.values()]
+
+
 if __name__ == '__main__':
     make_potsdam(sys.argv[1], bands=4 if '--rgbir' in sys.argv else 3)
     print(f'wrote {sys.argv[1]}')
