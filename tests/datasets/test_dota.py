@@ -219,3 +219,51 @@ def test_converter_cli_multiscale(dota_raw, tmp_path):
     assert any(n.startswith('P0002__128__') for n in images)
     assert any(n.startswith('P0002__64__') for n in images)
     assert len(os.listdir(out / 'annfiles')) == len(images)
+
+
+def _oracle(objects, window, iof_thr):
+    """Every object clipped against the window with shapely, one by one."""
+    from shapely.geometry import Polygon, box
+    x1, y1, x2, y2 = window
+    kept = []
+    for obj in objects:
+        poly = Polygon(np.asarray(obj.poly).reshape(4, 2))
+        if not poly.is_valid:
+            poly = poly.buffer(0)
+        iof = poly.intersection(box(*window)).area / poly.area \
+            if poly.area > 0 else 0.
+        if iof >= iof_thr:
+            kept.append((obj.category, (np.asarray(obj.poly).reshape(4, 2) -
+                                        [x1, y1]).ravel().tolist(),
+                         obj.difficult if iof >= 1 - 1e-6 else 2))
+    return kept
+
+
+def test_vectorised_windows_equal_clipping_every_object():
+    from rsfm.datasets.dota_split import SceneObjects, sliding_windows
+    rng = np.random.default_rng(0)
+    objects = []
+    for i in range(400):
+        cx, cy = rng.uniform(0, 300, 2)
+        w, h = rng.uniform(2, 40, 2)
+        a = rng.uniform(0, np.pi)
+        c, s = np.cos(a), np.sin(a)
+        corners = [(cx + x * c - y * s, cy + x * s + y * c)
+                   for x, y in ((-w, -h), (w, -h), (w, h), (-w, h))]
+        poly = np.round(np.array(corners).ravel(), 1).tolist()
+        objects.append(DOTAObject(poly, 'ship', int(i % 2)))
+    # a bow-tie, a degenerate line and boxes on window borders
+    objects += [DOTAObject([10, 10, 30, 30, 30, 10, 10, 30], 'plane', 0),
+                DOTAObject([5, 5, 20, 5, 20, 5, 5, 5], 'bridge', 0),
+                DOTAObject([0, 0, 64, 0, 64, 64, 0, 64], 'harbor', 0),
+                DOTAObject([64, 10, 80, 10, 80, 20, 64, 20], 'harbor', 0)]
+    scene = SceneObjects(objects)
+    for window in sliding_windows(300, 300, [64], [16], 0.6):
+        window = window.tolist()
+        got = [(o.category, o.poly, o.difficult)
+               for o in scene.in_window(window, 0.7)]
+        expected = _oracle(objects, window, 0.7)
+        assert len(got) == len(expected)
+        for (c1, p1, d1), (c2, p2, d2) in zip(got, expected):
+            assert (c1, d1) == (c2, d2)
+            np.testing.assert_allclose(p1, p2)
