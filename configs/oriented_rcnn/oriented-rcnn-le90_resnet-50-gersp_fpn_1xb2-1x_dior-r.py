@@ -9,19 +9,12 @@ custom_imports = dict(
 # x 2 images, stage 1 and BN frozen) on the release's train + val.
 # Evaluation: the test split, mAP at IoU 0.5, VOC07 11-point.
 _base_ = [
-    '../_base_/models/oriented-rcnn-le90_convnext-b_fpn.py',
+    '../_base_/models/oriented-rcnn-le90_resnet-50_fpn.py',
     '../_base_/datasets/dior_r.py',
     '../_base_/schedules/schedule_1x_sgd.py',
     '../_base_/default_runtime_mmrotate.py',
 ]
 pretrained = 'checkpoints/gersp_resnet-50.pth'
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='rsfm.ResNet',
-        depth=50,
-        frozen_stages=1,
-        norm_eval=True,
-        init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
-    neck=dict(in_channels=[256, 512, 1024, 2048]),
+    backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
     roi_head=dict(bbox_head=dict(num_classes=20)))

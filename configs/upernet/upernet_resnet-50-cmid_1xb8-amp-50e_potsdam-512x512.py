@@ -12,7 +12,7 @@ custom_imports = dict(
 #   its ignore index; boundary ignored), whole-image inference on the 512
 #   clips, no flip TTA; headline mIoU.
 _base_ = [
-    '../_base_/models/upernet_convnext-b.py',
+    '../_base_/models/upernet_resnet-50.py',
     '../_base_/datasets/potsdam.py',
     '../_base_/default_runtime_mmseg.py',
 ]
@@ -20,13 +20,9 @@ pretrained = 'checkpoints/cmid_resnet-50.pth'
 crop_size = (512, 512)
 model = dict(
     data_preprocessor=dict(size=crop_size),
-    backbone=dict(
-        _delete_=True,
-        type='rsfm.ResNet',
-        depth=50,
-        init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
-    decode_head=dict(in_channels=[256, 512, 1024, 2048], num_classes=5),
-    auxiliary_head=dict(in_channels=1024, num_classes=5),
+    backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
+    decode_head=dict(num_classes=5),
+    auxiliary_head=dict(num_classes=5),
     test_cfg=dict(mode='whole'))
 train_dataloader = dict(
     batch_size=8, sampler=dict(type='DefaultSampler', shuffle=True))

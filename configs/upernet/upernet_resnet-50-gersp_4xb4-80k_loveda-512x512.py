@@ -11,7 +11,7 @@ custom_imports = dict(
 # 7 classes, slide 512 / 341, test-server mIoU from --format-only's zip.
 # Checkpoint: GeRSP's released ResNet-50.
 _base_ = [
-    '../_base_/models/upernet_convnext-b.py',
+    '../_base_/models/upernet_resnet-50.py',
     '../_base_/datasets/loveda.py',
     '../_base_/schedules/schedule_80k_sgd.py',
     '../_base_/default_runtime_mmseg.py',
@@ -20,12 +20,8 @@ crop_size = (512, 512)
 pretrained = 'checkpoints/gersp_resnet-50.pth'
 model = dict(
     data_preprocessor=dict(size=crop_size),
-    backbone=dict(
-        _delete_=True,
-        type='rsfm.ResNet',
-        depth=50,
-        init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
-    decode_head=dict(in_channels=[256, 512, 1024, 2048], num_classes=7),
-    auxiliary_head=dict(in_channels=1024, num_classes=7),
+    backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
+    decode_head=dict(num_classes=7),
+    auxiliary_head=dict(num_classes=7),
     test_cfg=dict(mode='slide', crop_size=crop_size, stride=(341, 341)))
 train_dataloader = dict(batch_size=4)

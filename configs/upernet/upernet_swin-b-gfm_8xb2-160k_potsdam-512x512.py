@@ -12,7 +12,7 @@ custom_imports = dict(
 # Evaluation: 5 classes (boundary and clutter ignored), slide 512 / 341, OA
 #   (aAcc), mIoU, mFscore; --tta for flips.
 _base_ = [
-    '../_base_/models/upernet_convnext-b.py',
+    '../_base_/models/upernet_swin-b.py',
     '../_base_/datasets/potsdam.py',
     '../_base_/schedules/schedule_160k_adamw-swin.py',
     '../_base_/default_runtime_mmseg.py',
@@ -21,13 +21,7 @@ crop_size = (512, 512)
 pretrained = 'checkpoints/gfm_swin-b.pth'
 model = dict(
     data_preprocessor=dict(size=crop_size),
-    backbone=dict(
-        _delete_=True,
-        type='rsfm.SwinTransformer',
-        arch='base',
-        window_size=7,
-        drop_path_rate=0.3,
-        init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
-    decode_head=dict(in_channels=[128, 256, 512, 1024], num_classes=5),
-    auxiliary_head=dict(in_channels=512, num_classes=5),
+    backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
+    decode_head=dict(num_classes=5),
+    auxiliary_head=dict(num_classes=5),
     test_cfg=dict(mode='slide', crop_size=crop_size, stride=(341, 341)))
