@@ -15,6 +15,7 @@ scenes for the DOTA server:
 """
 import os
 import os.path as osp
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from itertools import product
 from math import ceil
@@ -31,6 +32,8 @@ from .dota_labels import (DOTA_V1_CLASSES, DOTAObject, dump_dota_labels,
                           load_dota_labels)
 
 IMG_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
+#: threads writing the patches of one scene
+PATCH_THREADS = min(4, os.cpu_count() or 1)
 
 
 def sliding_windows(width: int, height: int, sizes: Sequence[int],
@@ -154,7 +157,8 @@ def split_scene(img_path: str,
         if label_path is not None else None
     scene = osp.splitext(osp.basename(img_path))[0]
     windows = sliding_windows(width, height, sizes, gaps, img_rate_thr)
-    for window in windows:
+
+    def write(window):
         x1, y1, x2, y2 = window.tolist()
         name = f'{scene}__{x2 - x1}__{x1}___{y1}'
         patch = img[y1:y2, x1:x2]
@@ -171,6 +175,11 @@ def split_scene(img_path: str,
             dump_dota_labels(
                 osp.join(out_dir, 'annfiles', name + '.txt'),
                 objects.in_window(window, iof_thr))
+
+    # image encoding releases the GIL: the patches of a scene are written by
+    # a few threads (errors are raised here, by list())
+    with ThreadPoolExecutor(max_workers=PATCH_THREADS) as pool:
+        list(pool.map(write, windows))
     return len(windows)
 
 

@@ -34,3 +34,19 @@ def test_benchmark_change_detection_runs(tmp_path):
                if line.startswith('| rsfm'))
     assert float(row.split('|')[3]) > 0  # steps per second
     assert 'no reference: pass --open-cd PATH' in text
+
+
+def test_benchmark_dota_split_runs(tmp_path):
+    # without --mmrotate (a checkout, not a package file): rsfm's row only
+    out = tmp_path / 'bench.md'
+    proc = subprocess.run(
+        [sys.executable, 'tools/analysis_tools/benchmark_dota_split.py',
+         '--size', '300', '--objects', '60', '--window', '128', '--gap',
+         '32', '--rounds', '1', '--out', str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text()
+    assert '60 objects' in text and '9 patches' in text
+    assert float(next(line for line in text.splitlines()
+                      if line.startswith('| rsfm')).split('|')[2]) > 0
+    assert 'no reference: pass --mmrotate PATH' in text
