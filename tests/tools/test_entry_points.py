@@ -20,7 +20,7 @@ from tests.tiny import CONFIGS, tiny_config
 pytestmark = pytest.mark.slow
 
 
-POTSDAM = 'upernet_convnext-b-slffm_8xb2-amp-160k_potsdam-512x512'
+POTSDAM = 'upernet_convnext-b-slffm_8xb2-amp-160k_potsdam-512x512.py'
 
 
 def _free_port():
@@ -47,9 +47,9 @@ def _config(name):
 
 
 @pytest.mark.parametrize('name,length,metric_keys', [
-    ('oriented-rcnn-le90_convnext-b-slffm_fpn_8xb2-1x_dota', 2,
+    ('oriented-rcnn-le90_convnext-b-slffm_fpn_8xb2-1x_dota.py', 2,
      ['dota/mAP']),
-    ('upernet_convnext-b-slffm_8xb2-amp-160k_potsdam-512x512', 4,
+    (POTSDAM, 4,
      ['aAcc', 'mIoU', 'mFscore']),
 ])
 def test_dist_train_resume_test_format_only(name, length, metric_keys, roots,
