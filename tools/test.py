@@ -80,7 +80,9 @@ def set_show_dir(cfg: Config, show_dir: str) -> None:
     if kind == 'CDVisualizationHook':
         hook['out_dir'] = show_dir  # A | B | prediction | truth per pair
     elif kind == 'DetVisualizationHook':
-        hook['test_out_dir'] = show_dir  # boxes, class and score per image
+        # boxes, class and score per image; absolute, as mmdet joins a
+        # relative folder to the work dir
+        hook['test_out_dir'] = osp.abspath(show_dir)
     else:  # mmseg's: colour maps through the visualizer, every sample
         hook['interval'] = 1
         cfg.visualizer['save_dir'] = show_dir
@@ -119,15 +121,20 @@ def build_cfg(args) -> Config:
     cfg = load_config(args)
     cfg.load_from = args.checkpoint
     cfg.resume = False
-    if args.tta:
-        if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
-            raise KeyError(f'{args.config} defines no tta_model/tta_pipeline '
-                           f'for --tta')
-        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
-        cfg.tta_model.module = cfg.model
-        cfg.model = cfg.tta_model
+    submission = args.format_only and 'submission_dataloader' in cfg
     if args.format_only:
         set_format_only(cfg, args.out_dir)
+    if args.tta:
+        # the unlabelled submission split has its own TTA pipeline (no
+        # annotations to load)
+        pipeline = 'submission_tta_pipeline' if submission \
+            else 'tta_pipeline'
+        if 'tta_model' not in cfg or pipeline not in cfg:
+            raise KeyError(f'{args.config} defines no tta_model/{pipeline} '
+                           f'for --tta{" --format-only" * submission}')
+        cfg.test_dataloader.dataset.pipeline = cfg[pipeline]
+        cfg.tta_model.module = cfg.model
+        cfg.model = cfg.tta_model
     if args.show_dir:
         set_show_dir(cfg, args.show_dir)
     # no training state is needed to test

@@ -10,6 +10,8 @@ custom_imports = dict(
 # rsfm's LoveDA protocol: train + val,
 # 7 classes, slide 512 / 341, test-server mIoU from --format-only's zip.
 # Checkpoint: GeRSP's released ResNet-50.
+# NOTE: rsfm.ResNet's BatchNorm normalises per GPU (4 crops); mmseg's recipe
+#   synchronises it across GPUs (SyncBN).
 _base_ = [
     '../_base_/models/upernet_resnet-50.py',
     '../_base_/datasets/loveda.py',

@@ -177,9 +177,16 @@ def split_scene(img_path: str,
                 objects.in_window(window, iof_thr))
 
     # image encoding releases the GIL: the patches of a scene are written by
-    # a few threads (errors are raised here, by list())
+    # a few threads; the first error (naming the patch) cancels the windows
+    # not yet started
     with ThreadPoolExecutor(max_workers=PATCH_THREADS) as pool:
-        list(pool.map(write, windows))
+        futures = [pool.submit(write, w) for w in windows]
+        for future in futures:
+            try:
+                future.result()
+            except BaseException:
+                pool.shutdown(cancel_futures=True)
+                raise
     return len(windows)
 
 

@@ -67,7 +67,13 @@ def _find_tiles(sources: Sequence[Source], image_kind: str, label_kind: str
             match = _TILE.search(member)
             if match and match.group(2) in (image_kind, label_kind):
                 kind = 'image' if match.group(2) == image_kind else 'label'
-                tiles.setdefault(match.group(1), {})[kind] = (source, member)
+                found = tiles.setdefault(match.group(1), {})
+                if kind in found:
+                    raise ValueError(
+                        f'tile {match.group(1)} {kind} found twice: '
+                        f'{found[kind][0].where(found[kind][1])} and '
+                        f'{source.where(member)}; give each archive once')
+                found[kind] = (source, member)
     return tiles
 
 

@@ -36,7 +36,7 @@ def test_reads_the_release(dior_r_root):
             for obj in _dataset(dior_r_root, split).get_data_info(i)[
                     'instances']:
                 names.add(train.metainfo['classes'][obj['bbox_label']])
-    assert len(names) >= 5
+    assert {'expressway-service-area', 'expressway-toll-station'} <= names
 
 
 def test_errors_name_the_file(tmp_path):

@@ -197,6 +197,12 @@ def test_dior_r_and_loveda(name, length, metric, roots, tmp_path):
             png = cv2.imdecode(np.frombuffer(zf.read(member), np.uint8),
                                cv2.IMREAD_UNCHANGED)
             assert png.shape == (64, 64) and png.max() <= 6
+    # SMLFR's number is the flip-TTA submission: the same zip with --tta
+    tta = str(tmp_path / 'submission_tta')
+    _run([sys.executable, 'tools/test.py', cfg_path, ckpt, '--work-dir', work,
+          '--format-only', '--out-dir', tta, '--tta'])
+    with zipfile.ZipFile(osp.join(tta, 'loveda_submission.zip')) as zf:
+        assert sorted(zf.namelist()) == ['4191.png', '5000.png']
 
 
 def test_train_py_without_launcher(roots, tmp_path):

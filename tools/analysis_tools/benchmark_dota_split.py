@@ -29,7 +29,7 @@ import numpy as np
 
 from rsfm.datasets.dota_labels import (DOTA_V1_CLASSES, DOTAObject,
                                        dump_dota_labels, load_dota_labels)
-from rsfm.datasets.dota_split import split_scene
+from rsfm.datasets.dota_split import PATCH_THREADS, split_scene
 from rsfm.utils.atomic import write_text_atomically
 
 SPLIT = dict(img_rate_thr=0.6, iof_thr=0.7, padding_value=(104, 116, 124))
@@ -179,7 +179,8 @@ def main(argv=None):
         f'scene {"given" if args.scene else "synthetic"}'
         f'{" (noise)" if args.noise else ""}, {objects} '
         f'objects, window {args.window}, gap {args.gap}, {patches} patches, '
-        f'median of {args.rounds} rounds, one process', '',
+        f'median of {args.rounds} rounds, one process (rsfm writes patches '
+        f'from {PATCH_THREADS} threads, img_split.py from one)', '',
         '| splitter | s / scene |', '|---|---|', f'| rsfm | {rsfm:.2f} |'
     ]
     if module:

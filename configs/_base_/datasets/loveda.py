@@ -49,6 +49,16 @@ tta_pipeline = [
         ], [dict(type='LoadAnnotations', reduce_zero_label=True)],
                     [dict(type='PackSegInputs')]])
 ]
+# the same on the unlabelled test split (`--format-only --tta`)
+submission_tta_pipeline = [
+    dict(type='rsfm.LoadRGBImage'),
+    dict(
+        type='TestTimeAug',
+        transforms=[[
+            dict(type='RandomFlip', prob=0., direction='horizontal'),
+            dict(type='RandomFlip', prob=1., direction='horizontal')
+        ], [dict(type='PackSegInputs')]])
+]
 train_dataloader = dict(
     batch_size=2,
     num_workers=4,
