@@ -24,6 +24,7 @@ from typing import List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 import shapely
+from PIL import Image
 from mmengine.logging import print_log
 from mmengine.utils import track_iter_progress, track_parallel_progress
 
@@ -139,6 +140,24 @@ def window_objects(objects: List[DOTAObject], window: Sequence[int],
     return SceneObjects(objects).in_window(window, iof_thr)
 
 
+def _header_size(img_path: str) -> Optional[Tuple[int, int]]:
+    """``(width, height)`` from the image header without decoding it, or
+    None where Pillow cannot read the header (the scene is then decoded
+    first)."""
+    try:
+        with Image.open(img_path) as header:
+            return header.size
+    except (OSError, ValueError):
+        return None
+
+
+def _decoded(reading, img_path: str) -> np.ndarray:
+    img = reading.result()
+    if img is None:
+        raise ValueError(f'cannot read image {img_path}')
+    return img
+
+
 def split_scene(img_path: str,
                 label_path: Optional[str],
                 out_dir: str,
@@ -148,39 +167,58 @@ def split_scene(img_path: str,
                 iof_thr: float = 0.7,
                 padding_value: Sequence[int] = (104, 116, 124),
                 save_ext: str = '.png') -> int:
-    """Split one scene; return the number of patches written."""
-    img = cv2.imread(img_path, cv2.IMREAD_COLOR)
-    if img is None:
-        raise ValueError(f'cannot read image {img_path}')
-    height, width = img.shape[:2]
-    objects = SceneObjects(load_dota_labels(label_path).objects) \
-        if label_path is not None else None
+    """Split one scene; return the number of patches written.
+
+    The scene is decoded in one thread while the main thread cuts its
+    labels into the windows (the size comes from the image header); the
+    patches are then encoded and written by :data:`PATCH_THREADS` threads.
+    Image decoding and encoding release the GIL.
+    """
     scene = osp.splitext(osp.basename(img_path))[0]
-    windows = sliding_windows(width, height, sizes, gaps, img_rate_thr)
-
-    def write(window):
-        x1, y1, x2, y2 = window.tolist()
-        name = f'{scene}__{x2 - x1}__{x1}___{y1}'
-        patch = img[y1:y2, x1:x2]
-        if patch.shape[:2] != (y2 - y1, x2 - x1):
-            padded = np.empty((y2 - y1, x2 - x1, 3), dtype=img.dtype)
-            padded[...] = padding_value
-            padded[:patch.shape[0], :patch.shape[1]] = patch
-            patch = padded
-        with atomic_output(osp.join(out_dir, 'images',
-                                    name + save_ext)) as tmp:
-            if not cv2.imwrite(tmp, patch):
-                raise OSError(f'cannot write {name + save_ext} in {out_dir}')
-        if objects is not None:
-            dump_dota_labels(
-                osp.join(out_dir, 'annfiles', name + '.txt'),
-                objects.in_window(window, iof_thr))
-
-    # image encoding releases the GIL: the patches of a scene are written by
-    # a few threads; the first error (naming the patch) cancels the windows
-    # not yet started
     with ThreadPoolExecutor(max_workers=PATCH_THREADS) as pool:
-        futures = [pool.submit(write, w) for w in windows]
+        reading = pool.submit(cv2.imread, img_path, cv2.IMREAD_COLOR)
+        try:
+            size = _header_size(img_path)
+            if size is None:  # no header reader for this format
+                img = _decoded(reading, img_path)
+                size = img.shape[1], img.shape[0]
+            width, height = size
+            windows = sliding_windows(width, height, sizes, gaps,
+                                      img_rate_thr)
+            names = [f'{scene}__{x2 - x1}__{x1}___{y1}'
+                     for x1, y1, x2, y2 in windows.tolist()]
+            if label_path is not None:
+                objects = SceneObjects(load_dota_labels(label_path).objects)
+                for name, window in zip(names, windows):
+                    dump_dota_labels(
+                        osp.join(out_dir, 'annfiles', name + '.txt'),
+                        objects.in_window(window, iof_thr))
+            img = _decoded(reading, img_path)
+        except BaseException:
+            reading.cancel()
+            raise
+        if img.shape[:2] != (height, width):
+            raise ValueError(
+                f'{img_path}: its header says {width}x{height} pixels but '
+                f'it decodes to {img.shape[1]}x{img.shape[0]}')
+
+        def write(name, window):
+            x1, y1, x2, y2 = window.tolist()
+            patch = img[y1:y2, x1:x2]
+            if patch.shape[:2] != (y2 - y1, x2 - x1):
+                padded = np.empty((y2 - y1, x2 - x1, 3), dtype=img.dtype)
+                padded[...] = padding_value
+                padded[:patch.shape[0], :patch.shape[1]] = patch
+                patch = padded
+            with atomic_output(osp.join(out_dir, 'images',
+                                        name + save_ext)) as tmp:
+                if not cv2.imwrite(tmp, patch):
+                    raise OSError(
+                        f'cannot write {name + save_ext} in {out_dir}')
+
+        # the first error (naming the patch) cancels the windows not yet
+        # started
+        futures = [pool.submit(write, n, w) for n, w in zip(names, windows)]
         for future in futures:
             try:
                 future.result()
