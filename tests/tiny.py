@@ -36,6 +36,10 @@ TINY_BACKBONES = {
     'rsfm.ResNet': (dict(arch='tiny'), [16, 32, 64, 128]),
     'rsfm.SwinTransformer': (dict(arch='mini', window_size=4),
                              [32, 64, 128, 256]),
+    'rsfm.SpectralViT': (dict(arch='mini', img_size=32,
+                              out_indices=(0, 1, 2, 3)), [48] * 4),
+    'rsfm.VisionTransformer': (dict(arch='mini', img_size=32,
+                                    out_indices=(0, 1, 2, 3)), [64] * 4),
 }
 
 #: tiny backbones of the change-detection configs: (backbone update,

@@ -140,7 +140,30 @@ class SpectralViT(BaseViT):
                          init_cfg: dict) -> dict:
         """Resize the spatial position embedding; give each band group its
         spectral one (its 3D patch embedding takes one channel: bands are
-        not adapted there)."""
+        not adapted there). A model with one band per token
+        (``t_patch_size=1``) takes a checkpoint of ``t``-band tokens with
+        the patch kernel summed over its ``t`` bands, and each band takes
+        the spectral embedding of the checkpoint group holding it."""
+        weight = state_dict.get('patch_embed.proj.weight')
+        ckpt_t = self.t_patch_size if weight is None else weight.shape[2]
+        if ckpt_t != self.t_patch_size:
+            if self.t_patch_size != 1:
+                raise ValueError(
+                    f'{init_cfg["checkpoint"]}: its tokens hold {ckpt_t} '
+                    f'bands (patch_embed.proj.weight {tuple(weight.shape)})'
+                    f', this model\'s t_patch_size={self.t_patch_size}; '
+                    f'use the checkpoint\'s {ckpt_t} or 1 (one band per '
+                    f'token)')
+            # NOTE: not in SpectralGPT, which fine-tunes on its own band
+            # groups: a single-band token responds as a token of t copies
+            # of that band did, so the kernel is summed over its t bands.
+            summed = weight.sum(2, keepdim=True)
+            state_dict['patch_embed.proj.weight'] = summed
+            report.resized.append(('patch_embed.proj.weight',
+                                   tuple(weight.shape), tuple(summed.shape)))
+            report.notes.append(
+                f'patch_embed.proj.weight: summed over its {ckpt_t} bands '
+                f'per token for one band per token (t_patch_size=1)')
         pos = state_dict.get('pos_embed_spatial')
         if pos is not None and pos.shape != self.pos_embed_spatial.shape:
             side = math.isqrt(pos.shape[1])
@@ -154,8 +177,11 @@ class SpectralViT(BaseViT):
         choice = init_cfg.get('spectral_groups')
         ckpt_bands = init_cfg.get('checkpoint_bands')
         if ckpt_bands is None and \
-                pos.shape[1] * self.t_patch_size == len(SENTINEL2_12):
+                pos.shape[1] * ckpt_t == len(SENTINEL2_12):
             ckpt_bands = SENTINEL2_12
+        if ckpt_t != self.t_patch_size and choice is None:
+            choice = self._groups_of_bands(init_cfg['checkpoint'],
+                                           ckpt_bands, ckpt_t)
         if self.bands is None and choice is None:
             if pos.shape[1] == self.groups:
                 return state_dict
@@ -173,6 +199,21 @@ class SpectralViT(BaseViT):
             state_dict['pos_embed_temporal'] = selected
             report.notes.append(note)
         return state_dict
+
+    def _groups_of_bands(self, checkpoint: str,
+                         ckpt_bands: Optional[Sequence[str]],
+                         ckpt_t: int) -> list:
+        """The checkpoint group (of ``ckpt_t`` bands) holding each input
+        band, by name."""
+        missing = [b for b in self.bands or ()
+                   if ckpt_bands is None or b not in ckpt_bands]
+        if self.bands is None or missing:
+            raise ValueError(
+                f'{checkpoint}: cannot tell which checkpoint band group '
+                f'holds the input bands {missing or "(bands not named)"} '
+                f'(checkpoint bands {ckpt_bands}); give init_cfg '
+                f'spectral_groups=[checkpoint group per input band]')
+        return [list(ckpt_bands).index(b) // ckpt_t for b in self.bands]
 
     def embed(self, x: torch.Tensor, mask: Optional[torch.Tensor] = None
               ) -> Tuple[torch.Tensor, tuple]:

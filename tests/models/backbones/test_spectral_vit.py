@@ -161,6 +161,51 @@ def test_explicit_spectral_groups_choice(tmp_path):
                for n in model.pretrained_report.notes)
 
 
+def test_one_band_per_token_from_three_band_checkpoint(tmp_path):
+    """t_patch_size=1 (e.g. Potsdam's 4 bands): a band's token is what the
+    checkpoint's 3-band token of three copies of it was, with the spectral
+    embedding of the group holding the band."""
+    ckpt, temporal = _spectral_checkpoint(tmp_path)
+    ref = _OfficialEncoder()
+    ref.load_state_dict(torch.load(ckpt)['model'])
+    bands = ('B04', 'B03', 'B08')
+    model = SpectralViT(MINI, img_size=32, in_channels=3, t_patch_size=1,
+                        bands=bands, out_type='raw',
+                        init_cfg=dict(type='Pretrained', checkpoint=ckpt))
+    model.init_weights()
+    torch.testing.assert_close(model.pos_embed_temporal.data,
+                               temporal.data[:, [1, 0, 2]])
+    assert ('patch_embed.proj.weight', (48, 1, 3, 8, 8),
+            (48, 1, 1, 8, 8)) in model.pretrained_report.resized
+    x = torch.randn(1, 3, 32, 32)
+    with torch.no_grad():
+        tokens = model.eval().embed(x)[0]
+        # band B08 repeated over the 3 bands of a group: the official
+        # patch embedding of that volume
+        same = ref.patch_embed.proj(x[:, 2:3].repeat(1, 3, 1, 1)[:, None])
+    torch.testing.assert_close(
+        tokens[0, 32:48] - model.pos_embed_spatial[0] -
+        model.pos_embed_temporal[0, 2],
+        same[0, :, 0].flatten(1).T, atol=1e-5, rtol=1e-4)
+    # bands not in the checkpoint need an explicit choice
+    with pytest.raises(ValueError, match="holds the input bands.*'NIR'"):
+        SpectralViT(MINI, img_size=32, in_channels=2, t_patch_size=1,
+                    bands=('R', 'NIR'), init_cfg=dict(
+                        type='Pretrained', checkpoint=ckpt)).init_weights()
+    chosen = SpectralViT(MINI, img_size=32, in_channels=2, t_patch_size=1,
+                         bands=('R', 'NIR'), init_cfg=dict(
+                             type='Pretrained', checkpoint=ckpt,
+                             spectral_groups=[1, 2]))
+    chosen.init_weights()
+    torch.testing.assert_close(chosen.pos_embed_temporal.data,
+                               temporal.data[:, [1, 2]])
+    # other token depths are refused
+    with pytest.raises(ValueError, match='tokens hold 3 bands'):
+        SpectralViT(MINI, img_size=32, in_channels=4, t_patch_size=2,
+                    bands=S2[:4], init_cfg=dict(
+                        type='Pretrained', checkpoint=ckpt)).init_weights()
+
+
 def test_pyramid_shapes_and_defaults():
     model = SpectralViT(MINI, img_size=32).eval()
     assert model.bands[0] == 'B01' and len(model.bands) == 12
