@@ -16,14 +16,28 @@ CONFIGS = sorted(
     if '_base_' not in p)
 
 
-def _inherits_a_sibling(path: str) -> bool:
-    with open(path) as f:
-        return "_base_ = ['./" in f.read()
+def _structure(path: str) -> tuple:
+    """What the backbone-swap test varies over: the model type and the
+    training datasets."""
+    cfg = Config.fromfile(path)
+    dataset = cfg.train_dataloader.dataset
+    parts = dataset.get('datasets', [dataset])
+    return cfg.model.type, tuple(d.type for d in parts)
 
 
-#: configs that are not a variant (backbone size, evaluation) of another
-#: config of their folder: one per model structure and dataset
-PRIMARY_CONFIGS = [p for p in CONFIGS if not _inherits_a_sibling(p)]
+def _first_per_structure(paths):
+    seen, first = set(), []
+    for path in paths:
+        key = _structure(path)
+        if key not in seen:
+            seen.add(key)
+            first.append(path)
+    return first
+
+
+#: one config per model structure and dataset (the others differ from it
+#: in backbone, weights or evaluation only)
+PRIMARY_CONFIGS = _first_per_structure(CONFIGS)
 
 ATTO_DIMS = [40, 80, 160, 320]
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader',

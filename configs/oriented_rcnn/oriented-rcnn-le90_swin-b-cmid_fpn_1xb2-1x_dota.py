@@ -5,28 +5,14 @@ custom_imports = dict(
 # Detection/config/CMID-Swin-B_config.py (reported 77.36 mAP, CMID README):
 # as the ResNet-50 config but Swin-B (window 7, drop path 0.3) and AdamW
 # lr 1e-4, weight decay 0.05 (none on position tables and norms), grad clip
-# 35, 500 warm-up iterations, steps at 8 and 11.
+# 35, 500 warm-up iterations, steps at 8 and 11; 1 GPU x 2 images.
 # Checkpoint: CMID's released Swin-B. Evaluation: as the ResNet-50 config.
-_base_ = ['./oriented-rcnn-le90_resnet-50-cmid_fpn_1xb2-1x_dota.py']
+_base_ = [
+    '../_base_/models/oriented-rcnn-le90_swin-b_fpn.py',
+    '../_base_/datasets/dota.py',
+    '../_base_/schedules/schedule_1x_adamw-swin.py',
+    '../_base_/default_runtime_mmrotate.py',
+]
 pretrained = 'checkpoints/cmid_swin-b.pth'
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='rsfm.SwinTransformer',
-        arch='base',
-        window_size=7,
-        drop_path_rate=0.3,
-        init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
-    neck=dict(in_channels=[128, 256, 512, 1024]))
-optim_wrapper = dict(
-    _delete_=True,
-    type='OptimWrapper',
-    optimizer=dict(
-        type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.05),
-    paramwise_cfg=dict(
-        norm_decay_mult=0.,
-        custom_keys={
-            'absolute_pos_embed': dict(decay_mult=0.),
-            'relative_position_bias_table': dict(decay_mult=0.)
-        }),
-    clip_grad=dict(max_norm=35, norm_type=2))
+    backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=pretrained)))
