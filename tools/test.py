@@ -19,8 +19,9 @@ for georeferenced inputs).
 per pair as ``DIR/NAME.png``; detection configs (mmdet's
 ``DetVisualizationHook``) the rotated boxes with class and score over each
 image as ``DIR/NAME.png``; segmentation configs (mmseg's
-``SegVisualizationHook``) the colour map blended over the image, beside the
-ground truth, as ``DIR/vis_data/vis_image/test_NAME.png_0.png``.
+``SegVisualizationHook``, drawn by ``rsfm.SegVisualizationHook``) the
+ground truth and the predicted colour maps blended over the image, side by
+side, as ``DIR/NAME.png``.
 """
 import argparse
 import inspect
@@ -83,9 +84,14 @@ def set_show_dir(cfg: Config, show_dir: str) -> None:
         # boxes, class and score per image; absolute, as mmdet joins a
         # relative folder to the work dir
         hook['test_out_dir'] = osp.abspath(show_dir)
-    else:  # mmseg's: colour maps through the visualizer, every sample
-        hook['interval'] = 1
-        cfg.visualizer['save_dir'] = show_dir
+    elif kind == 'SegVisualizationHook':
+        # mmseg's, as rsfm's: colour maps over each image, flat files
+        hook.update(type='rsfm.SegVisualizationHook', interval=1,
+                    out_dir=show_dir)
+    else:
+        raise KeyError(f'--show-dir: cannot direct {hook["type"]} into a '
+                       f'folder; rsfm knows CDVisualizationHook, '
+                       f'DetVisualizationHook and SegVisualizationHook')
 
 
 def set_format_only(cfg: Config, out_dir: str) -> None:

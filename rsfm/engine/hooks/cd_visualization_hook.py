@@ -32,7 +32,9 @@ def display_rgb(path: str, rgb_bands: Sequence[str]) -> np.ndarray:
         img = src.read(indexes).transpose(1, 2, 0).astype(np.float32)
     low, high = np.percentile(img, (2, 98), axis=(0, 1))
     img = (img - low) / np.maximum(high - low, 1e-6)
-    return (np.clip(img, 0, 1) * 255).astype(np.uint8)
+    # C order: the band-first read is transposed, and OpenCV draws only
+    # on contiguous arrays
+    return np.ascontiguousarray((np.clip(img, 0, 1) * 255).astype(np.uint8))
 
 
 def side_by_side(panels: Sequence[np.ndarray]) -> np.ndarray:
