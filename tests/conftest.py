@@ -17,6 +17,7 @@ from tests.data.loveda.data import \
 from tests.data.levir_cd.data import \
     make_converted as make_levir_cd  # noqa: E402
 from tests.data.oscd.data import make_converted as make_oscd  # noqa: E402
+from tests.data.unlabeled.data import make_unlabeled  # noqa: E402
 
 
 def pytest_configure(config):
@@ -108,10 +109,16 @@ def loveda_root(tmp_path_factory):
 
 
 @pytest.fixture(scope='session')
+def unlabeled_root(tmp_path_factory):
+    """Unlabeled images in nested folders (images/) and a list file."""
+    return make_unlabeled(str(tmp_path_factory.mktemp('unlabeled')))
+
+
+@pytest.fixture(scope='session')
 def roots(dota_split, potsdam_root, potsdam_rgbir_root, levir_cd_root,
-          cdd_root, oscd_root, dior_r_root, loveda_root):
+          cdd_root, oscd_root, dior_r_root, loveda_root, unlabeled_root):
     """Data roots of the tiny configs (see tests/tiny.py)."""
     return dict(dota=dota_split, potsdam=potsdam_root,
                 potsdam_rgbir=potsdam_rgbir_root, levir_cd=levir_cd_root,
                 cdd=cdd_root, oscd=oscd_root, dior_r=dior_r_root,
-                loveda=loveda_root)
+                loveda=loveda_root, unlabeled=unlabeled_root)

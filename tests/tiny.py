@@ -16,6 +16,31 @@ CONFIGS = sorted(
     if '_base_' not in p)
 
 
+def _pretraining(cfg, root, length):
+    """Tiny sparse ConvNeXt and decoder, 64-pixel crops of the unlabeled
+    fixture (images/), 2 images per process."""
+    opts = _data(cfg, root)
+    opts.update({
+        'train_dataloader.batch_size': 2,
+        'train_dataloader.dataset.data_prefix': dict(img_path='images'),
+        'train_dataloader.dataset.pipeline.1.scale': 64,
+        'model.backbone': dict(_delete_=True, type=cfg.model.backbone.type,
+                               arch=dict(depths=[1, 1, 2, 1],
+                                         dims=[16, 24, 32, 48]),
+                               drop_path_rate=0.1),
+        'model.neck.width': 64,
+        'model.target_generator.img_size': 64,
+        'default_hooks.checkpoint.interval': 1,
+        **_length(cfg, length)
+    })
+    opts.pop('train_cfg.val_interval')
+    return opts
+
+
+#: model types of the pretraining algorithms (mmpretrain host)
+PRETRAINING = ('rsfm.SLFFM', )
+
+
 def _structure(path: str) -> tuple:
     """What the backbone-swap test varies over: the model type and the
     training datasets."""
@@ -29,6 +54,8 @@ def _first_per_structure(paths):
     seen, first = set(), []
     for path in paths:
         key = _structure(path)
+        if key[0] in PRETRAINING:  # the swap test is for downstream models
+            continue
         if key not in seen:
             seen.add(key)
             first.append(path)
@@ -189,6 +216,7 @@ FIXTURES = {
     'rsfm.LEVIRCDDataset': 'levir_cd',
     'rsfm.CDDDataset': 'cdd',
     'rsfm.OSCDDataset': 'oscd',
+    'rsfm.UnlabeledImageDataset': 'unlabeled',
 }
 
 
@@ -207,7 +235,9 @@ def tiny_config(path: str, roots: dict, length: int = 1) -> Config:
     """The shipped config at ``path``, shrunk; ``length`` = epochs/iters."""
     cfg = Config.fromfile(path)
     root = roots[dataset_of(cfg)]
-    if cfg.model.type.endswith('SiamEncoderDecoder'):
+    if cfg.model.type in PRETRAINING:
+        opts = _pretraining(cfg, root, length)
+    elif cfg.model.type.endswith('SiamEncoderDecoder'):
         opts = _change_detection(cfg, root, length)
     elif 'roi_head' in cfg.model:
         opts = _oriented_rcnn(cfg, root, length)

@@ -15,6 +15,7 @@ through :func:`load_pretrained`:
    is an error, not a warning.
 """
 import argparse
+import codecs
 import collections
 import os
 import os.path as osp
@@ -24,9 +25,10 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
+import numpy as np
 import torch
 import torch.nn as nn
-from mmengine.logging import print_log
+from mmengine.logging import HistoryBuffer, print_log
 
 from .known_weights import describe, find_known_weights
 
@@ -39,6 +41,28 @@ WRAPPER_KEYS = ('state_dict', 'model', 'module', 'teacher', 'student')
 #: ``config``, read here as a plain ``OrderedDict`` (yacs is not imported).
 SAFE_GLOBALS = (argparse.Namespace,
                 (collections.OrderedDict, 'yacs.config.CfgNode'))
+
+
+def _history_getattr(obj, name: str):
+    """``getattr`` as mmengine's message hub pickles it: only the statistic
+    methods of ``HistoryBuffer`` (its ``_statistics_methods``)."""
+    if obj is HistoryBuffer and not name.startswith('_') and \
+            callable(getattr(HistoryBuffer, name, None)):
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'getattr({obj!r}, {name!r}) is not part of mmengine\'s training '
+        f'state')
+
+
+#: what an mmengine checkpoint holds besides tensors and containers: the
+#: message hub (``HistoryBuffer`` with its statistic methods, numpy arrays
+#: and scalars) and numpy values in the meta; nothing that runs code
+RUN_SAFE_GLOBALS = SAFE_GLOBALS + (
+    HistoryBuffer, np.ndarray, np.dtype, np._core.multiarray._reconstruct,
+    np._core.multiarray.scalar, codecs.encode,
+    *(getattr(np.dtypes, name) for name in np.dtypes.__all__),
+    (_history_getattr, 'builtins.getattr'),
+    (_history_getattr, '__builtin__.getattr'))
 
 #: init_cfg keys that rsfm's loader understands
 PRETRAINED_KEYS = ('type', 'checkpoint', 'prefix', 'map_location',
@@ -130,7 +154,8 @@ def safe_torch_load(filename: str, map_location='cpu',
 
 def load_weights(filename: str, map_location='cpu') -> dict:
     """Read a weight file with ``weights_only=True`` (plus
-    :data:`SAFE_GLOBALS`).
+    :data:`RUN_SAFE_GLOBALS`: a plain weight file, or a checkpoint an
+    mmengine run wrote, e.g. of rsfm pretraining).
 
     Raises:
         FileNotFoundError: the file does not exist.
@@ -138,7 +163,10 @@ def load_weights(filename: str, map_location='cpu') -> dict:
             plain containers.
     """
     try:
+        # weights, or an rsfm / mmengine training checkpoint (its message
+        # hub state is data, not code)
         checkpoint = safe_torch_load(filename, map_location,
+                                     RUN_SAFE_GLOBALS,
                                      what='pretrained checkpoint')
     except CodeInCheckpointError as e:
         raise ValueError(

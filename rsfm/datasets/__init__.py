@@ -5,9 +5,10 @@ from .dota_labels import (DOTALabel, DOTAObject, dump_dota_labels,
                           load_dota_labels)
 from .dota_split import split_dota
 from .transforms import CheckSegLabels, LoadMultiBandImage, LoadRGBImage
+from .unlabeled import UnlabeledImageDataset
 
 __all__ = [
     'CheckSegLabels', 'DOTALabel', 'DOTAObject', 'LoadMultiBandImage',
-    'LoadRGBImage',
+    'LoadRGBImage', 'UnlabeledImageDataset',
     'dump_dota_labels', 'load_dota_labels', 'split_dota'
 ]

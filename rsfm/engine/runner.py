@@ -4,26 +4,23 @@ Configs select it with ``runner_type = 'rsfm.Runner'``; mmengine's and the
 host libraries' ``tools/train.py`` build it through the ``RUNNERS`` registry,
 so the fixes below apply whatever entry point starts the run.
 """
-import codecs
 import contextlib
 import copy
 import fcntl
 import logging
 import os
 import os.path as osp
-import pickle
 import re
 import socket
 import time
 from typing import Callable, List, Optional, Union
 
-import numpy as np
 import torch
 import torch.distributed as torch_dist
 from mmengine.device import (get_device, is_cuda_available, is_mlu_available,
                              is_musa_available, is_npu_available)
 from mmengine.dist import is_distributed, is_main_process
-from mmengine.logging import HistoryBuffer, print_log
+from mmengine.logging import print_log
 from mmengine.model import (BaseTTAModel, is_model_wrapper,
                             revert_sync_batchnorm)
 from mmengine.registry import MODEL_WRAPPERS
@@ -31,34 +28,12 @@ from mmengine.runner import Runner as _MMEngineRunner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from torch.nn.parallel import DistributedDataParallel
 
-from rsfm.checkpoint.loading import (SAFE_GLOBALS, CodeInCheckpointError,
+from rsfm.checkpoint.loading import (RUN_SAFE_GLOBALS, CodeInCheckpointError,
                                      safe_torch_load)
 from rsfm.registry import RUNNERS
 from rsfm.utils.atomic import atomic_output
 from .hooks import (CheckpointHook, FiniteLossHook, RandomStateHook,
                     gather_random_states)
-
-
-def _history_getattr(obj, name: str):
-    """``getattr`` as mmengine's message hub pickles it: only the statistic
-    methods of ``HistoryBuffer`` (its ``_statistics_methods``)."""
-    if obj is HistoryBuffer and not name.startswith('_') and \
-            callable(getattr(HistoryBuffer, name, None)):
-        return getattr(HistoryBuffer, name)
-    raise pickle.UnpicklingError(
-        f'getattr({obj!r}, {name!r}) is not part of mmengine\'s training '
-        f'state')
-
-
-#: what an mmengine checkpoint holds besides tensors and containers: the
-#: message hub (``HistoryBuffer`` with its statistic methods, numpy arrays
-#: and scalars) and numpy values in the meta; nothing that runs code
-RUN_SAFE_GLOBALS = SAFE_GLOBALS + (
-    HistoryBuffer, np.ndarray, np.dtype, np._core.multiarray._reconstruct,
-    np._core.multiarray.scalar, codecs.encode,
-    *(getattr(np.dtypes, name) for name in np.dtypes.__all__),
-    (_history_getattr, 'builtins.getattr'),
-    (_history_getattr, '__builtin__.getattr'))
 
 
 def load_run_checkpoint(filename: str,

@@ -71,3 +71,21 @@ def test_converter(script, make, arch, tmp_path):
     # never overwrite
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
     assert proc.returncode != 0 and 'exists' in proc.stderr
+
+
+def test_slffm_official2rsfm_whole_model(tmp_path):
+    """SMLFR's whole pretraining file -> rsfm.SLFFM keys, loadable with
+    every tensor."""
+    from tests.models.pretrain.test_slffm import _official_state_dict, _slffm
+    sd = _official_state_dict()
+    sd['config'] = {'mask_ratio': 0.6}
+    src, dst = tmp_path / 'pcfm_style.pth', tmp_path / 'slffm_rsfm.pth'
+    torch.save({'module': sd, 'epoch': 1}, src)
+    subprocess.run([sys.executable,
+                    'tools/model_converters/slffm_official2rsfm.py',
+                    str(src), str(dst)], cwd=REPO, check=True,
+                   capture_output=True)
+    converted = torch.load(dst, weights_only=True)['state_dict']
+    model = _slffm()
+    assert set(converted) == set(model.state_dict())
+    model.load_state_dict(converted, strict=True)

@@ -103,7 +103,9 @@ class ConvNeXtBlock(nn.Module):
             else nn.Identity()
         self.with_cp = with_cp
 
-    def _inner_forward(self, x: torch.Tensor) -> torch.Tensor:
+    def _inner_forward(self, x: torch.Tensor,
+                       active: Optional[torch.Tensor] = None
+                       ) -> torch.Tensor:
         shortcut = x
         x = self.dwconv(x)
         x = x.permute(0, 2, 3, 1)  # (B, H, W, C)
@@ -111,12 +113,18 @@ class ConvNeXtBlock(nn.Module):
         if self.gamma is not None:
             x = self.gamma * x
         x = x.permute(0, 3, 1, 2)  # (B, C, H, W)
+        if active is not None:  # sparse: the branch is zero where masked
+            x = x * active
         return shortcut + self.drop_path(x)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor,
+                active: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """``active``: optional ``(B, 1, H, W)`` 0/1 map of visible
+        positions (sparse pretraining) multiplying the residual branch."""
         if self.with_cp and x.requires_grad:
-            return cp.checkpoint(self._inner_forward, x, use_reentrant=False)
-        return self._inner_forward(x)
+            return cp.checkpoint(self._inner_forward, x, active,
+                                 use_reentrant=False)
+        return self._inner_forward(x, active)
 
 
 @MODELS.register_module()

@@ -1,0 +1,10 @@
+"""Pretraining algorithms (mmpretrain host): one file per algorithm, with its
+masked or sparse backbone subclass. Importing this package imports
+mmpretrain."""
+from .slffm import (SLFFM, LowFreqTarget, SLFFMDecoder, SLFFMHead,
+                    SparseConvNeXt, convert_slffm)
+
+__all__ = [
+    'SLFFM', 'LowFreqTarget', 'SLFFMDecoder', 'SLFFMHead', 'SparseConvNeXt',
+    'convert_slffm'
+]

@@ -1,0 +1,53 @@
+"""Seeded generator of a tiny unlabeled pretraining collection as GeoPile
+and MillionAID are distributed: image files of several types in nested
+folders (one per source), plus a list file naming some of them.
+
+    python tests/data/unlabeled/data.py OUT_DIR
+"""
+import os
+import os.path as osp
+import sys
+
+import cv2
+import numpy as np
+import rasterio
+
+#: folder -> file names (PNG, JPG, 3-band uint8 GeoTIFF)
+LAYOUT = {'nwpu': ('airport_001.jpg', 'bridge_002.jpg'),
+          'millionaid/agriculture': ('P0001.png', 'P0002.png'),
+          'naip': ('m_3807504_ne_18_1.tif', )}
+
+
+def _image(rng, size):
+    coarse = rng.uniform(0, 255, (size // 8, size // 8, 3))
+    return cv2.resize(coarse.astype(np.float32), (size, size)).astype(
+        np.uint8)
+
+
+def make_unlabeled(root: str, size: int = 96, seed: int = 0) -> str:
+    """Write the collection under ``root/images`` and ``root/list.txt``;
+    return ``root``."""
+    rng = np.random.default_rng(seed)
+    listed = []
+    for folder, names in LAYOUT.items():
+        os.makedirs(osp.join(root, 'images', folder), exist_ok=True)
+        for name in names:
+            img = _image(rng, size)
+            path = osp.join(root, 'images', folder, name)
+            if name.endswith('.tif'):
+                with rasterio.open(path, 'w', driver='GTiff', width=size,
+                                   height=size, count=3,
+                                   dtype='uint8') as dst:
+                    dst.write(img[..., ::-1].transpose(2, 0, 1))  # R, G, B
+            else:
+                cv2.imwrite(path, img)
+            listed.append(f'{folder}/{name}')
+    with open(osp.join(root, 'images', 'README.txt'), 'w') as f:
+        f.write('not an image: the dataset skips it\n')
+    with open(osp.join(root, 'list.txt'), 'w') as f:
+        f.write('# one path per line\n' + '\n'.join(listed[:3]) + '\n')
+    return root
+
+
+if __name__ == '__main__':
+    print(make_unlabeled(sys.argv[1]))

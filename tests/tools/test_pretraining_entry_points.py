@@ -1,0 +1,48 @@
+"""Pretraining with the real entry points (CPU, gloo): tools/dist_train.sh
+with 2 processes on each algorithm's tiny config, then the chain to a
+downstream backbone."""
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from rsfm.models.backbones import ConvNeXt
+from tests.tools.test_entry_points import _config, _run
+from tests.tiny import tiny_config
+
+pytestmark = pytest.mark.slow
+
+
+def test_slffm_dist_train_then_downstream_backbone(roots, tmp_path):
+    cfg = tiny_config(_config('slffm_convnext-b_'), roots, 2)
+    cfg_path = str(tmp_path / 'tiny.py')
+    cfg.dump(cfg_path)
+    work = str(tmp_path / 'work')
+    out = _run(['bash', 'tools/dist_train.sh', cfg_path, '2', '--work-dir',
+                work])
+    assert 'loss: ' in out
+    ckpt = osp.join(work, 'epoch_2.pth')
+    assert osp.isfile(ckpt)
+    # a downstream backbone reads the training checkpoint directly: every
+    # encoder tensor lands, only its new output norms are initialised
+    backbone = ConvNeXt(dict(depths=[1, 1, 2, 1], dims=[16, 24, 32, 48]),
+                        init_cfg=dict(type='Pretrained', checkpoint=ckpt))
+    backbone.init_weights()
+    report = backbone.pretrained_report
+    assert report.unexpected == [] and report.mismatched == []
+    assert all(k.startswith('norm') for k in report.missing)
+    # ... or the backbone-only file extract_backbone.py writes
+    dst = str(tmp_path / 'slffm_backbone.pth')
+    _run([sys.executable, 'tools/model_converters/extract_backbone.py', ckpt,
+          dst])
+    extracted = torch.load(dst, weights_only=True)['state_dict']
+    assert set(extracted) == set(report.matched)
+    for key, value in extracted.items():
+        torch.testing.assert_close(backbone.state_dict()[key], value)
+    # never over an existing file
+    proc = subprocess.run(
+        [sys.executable, 'tools/model_converters/extract_backbone.py', ckpt,
+         dst], capture_output=True, text=True)
+    assert proc.returncode != 0 and 'exists' in proc.stderr
