@@ -50,3 +50,19 @@ def test_benchmark_dota_split_runs(tmp_path):
     assert float(next(line for line in text.splitlines()
                       if line.startswith('| rsfm')).split('|')[2]) > 0
     assert 'no reference: pass --mmrotate PATH' in text
+
+
+def test_benchmark_pretraining_runs(tmp_path):
+    # without --official (a checkout of SMLFR): rsfm's row only, said so
+    out = tmp_path / 'bench.md'
+    proc = subprocess.run(
+        [sys.executable, 'tools/analysis_tools/benchmark_pretraining.py',
+         '--algorithm', 'slffm', '--arch', 'tiny', '--batch', '1', '--size',
+         '64', '--iters', '1', '--warmup', '0', '--out', str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text()
+    row = next(line for line in text.splitlines()
+               if line.startswith('| rsfm'))
+    assert float(row.split('|')[3]) > 0  # steps per second
+    assert 'no reference: pass --official PATH' in text
