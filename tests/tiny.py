@@ -17,28 +17,45 @@ CONFIGS = sorted(
 
 
 def _pretraining(cfg, root, length):
-    """Tiny sparse ConvNeXt and decoder, 64-pixel crops of the unlabeled
-    fixture (images/), 2 images per process."""
+    """Tiny encoder and decoder, small random crops of the unlabeled fixture
+    (RGB images/ or 13-band sentinel/), 2 images per process."""
     opts = _data(cfg, root)
-    opts.update({
-        'train_dataloader.batch_size': 2,
-        'train_dataloader.dataset.data_prefix': dict(img_path='images'),
-        'train_dataloader.dataset.pipeline.1.scale': 64,
-        'model.backbone': dict(_delete_=True, type=cfg.model.backbone.type,
-                               arch=dict(depths=[1, 1, 2, 1],
-                                         dims=[16, 24, 32, 48]),
-                               drop_path_rate=0.1),
-        'model.neck.width': 64,
-        'model.target_generator.img_size': 64,
-        'default_hooks.checkpoint.interval': 1,
-        **_length(cfg, length)
-    })
+    pipeline = cfg.train_dataloader.dataset.pipeline
+    crop = next(i for i, step in enumerate(pipeline)
+                if step['type'] == 'RandomResizedCrop')
+    opts.update({'train_dataloader.batch_size': 2,
+                 'default_hooks.checkpoint.interval': 1,
+                 **_length(cfg, length)})
     opts.pop('train_cfg.val_interval')
+    if cfg.model.type == 'rsfm.SLFFM':
+        opts.update({
+            'train_dataloader.dataset.data_prefix': dict(img_path='images'),
+            f'train_dataloader.dataset.pipeline.{crop}.scale': 64,
+            'model.backbone': dict(
+                _delete_=True, type=cfg.model.backbone.type,
+                arch=dict(depths=[1, 1, 2, 1], dims=[16, 24, 32, 48]),
+                drop_path_rate=0.1),
+            'model.neck.width': 64,
+            'model.target_generator.img_size': 64})
+    else:  # SpectralGPT: 48 px, 4 groups x 36 tokens
+        opts.update({
+            'train_dataloader.dataset.data_prefix': dict(
+                img_path='sentinel'),
+            f'train_dataloader.dataset.pipeline.{crop}.scale': 48,
+            'model.backbone.arch': 'mini',
+            'model.backbone.img_size': 48,
+            'model.neck.in_channels': 48,
+            'model.neck.embed_dims': 32,
+            'model.neck.depth': 1,
+            'model.neck.num_heads': 4,
+            'model.neck.num_patches': 36,
+            # one optimizer step per iteration (the recipe accumulates 32)
+            'optim_wrapper.accumulative_counts': 1})
     return opts
 
 
 #: model types of the pretraining algorithms (mmpretrain host)
-PRETRAINING = ('rsfm.SLFFM', )
+PRETRAINING = ('rsfm.SLFFM', 'rsfm.SpectralGPT')
 
 
 def _structure(path: str) -> tuple:

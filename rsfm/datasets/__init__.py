@@ -4,11 +4,12 @@ transforms. Host-specific datasets live in subpackages that configs import
 from .dota_labels import (DOTALabel, DOTAObject, dump_dota_labels,
                           load_dota_labels)
 from .dota_split import split_dota
-from .transforms import CheckSegLabels, LoadMultiBandImage, LoadRGBImage
+from .transforms import (CheckSegLabels, LoadMultiBandImage, LoadRGBImage,
+                         MinMaxNormalize)
 from .unlabeled import UnlabeledImageDataset
 
 __all__ = [
     'CheckSegLabels', 'DOTALabel', 'DOTAObject', 'LoadMultiBandImage',
-    'LoadRGBImage', 'UnlabeledImageDataset',
+    'LoadRGBImage', 'MinMaxNormalize', 'UnlabeledImageDataset',
     'dump_dota_labels', 'load_dota_labels', 'split_dota'
 ]

@@ -50,3 +50,26 @@ def test_bad_collections_name_the_file(unlabeled_root, tmp_path):
                                  data_prefix=dict(img_path='corrupt'))
     with pytest.raises(ValueError, match='broken.png'):
         LoadRGBImage()(dict(img_path=data[0]['img_path']))
+
+
+def test_sentinel_collection_min_max(unlabeled_root):
+    """fMoW-Sentinel-like 13-band files: B10 dropped by name, each band of
+    the image scaled to [0, 1] by its own min and max."""
+    import numpy as np
+
+    from rsfm.datasets import LoadMultiBandImage, MinMaxNormalize
+    data = UnlabeledImageDataset(data_root=unlabeled_root,
+                                 data_prefix=dict(img_path='sentinel'),
+                                 extensions=('.tif', ))
+    assert len(data) == 3
+    names = ('B01', 'B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08', 'B8A',
+             'B09', 'B10', 'B11', 'B12')
+    bands = tuple(b for b in names if b != 'B10')
+    results = LoadMultiBandImage(bands=bands, file_bands=names)(
+        dict(img_path=data[0]['img_path']))
+    raw = results['img'].astype(np.float64)
+    out = MinMaxNormalize()(results)['img']
+    assert out.shape[-1] == 12 and out.dtype == np.float32
+    low, high = raw.min(axis=(0, 1)), raw.max(axis=(0, 1))
+    np.testing.assert_allclose(out, (raw - low) / (high - low + 1e-10),
+                               rtol=1e-6)

@@ -89,3 +89,18 @@ def test_slffm_official2rsfm_whole_model(tmp_path):
     model = _slffm()
     assert set(converted) == set(model.state_dict())
     model.load_state_dict(converted, strict=True)
+
+
+def test_spectralgpt_official2rsfm_whole_model(tmp_path):
+    from tests.models.pretrain.test_spectralgpt import (_model,
+                                                        _official_state_dict)
+    src, dst = tmp_path / 'checkpoint-199.pth', tmp_path / 'sgpt_rsfm.pth'
+    torch.save({'model': _official_state_dict(), 'epoch': 199,
+                'args': argparse.Namespace(model='mae_vit_base_patch8_96')},
+               src)
+    subprocess.run([sys.executable,
+                    'tools/model_converters/spectralgpt_official2rsfm.py',
+                    str(src), str(dst)], cwd=REPO, check=True,
+                   capture_output=True)
+    converted = torch.load(dst, weights_only=True)['state_dict']
+    _model().load_state_dict(converted, strict=True)

@@ -46,3 +46,26 @@ def test_slffm_dist_train_then_downstream_backbone(roots, tmp_path):
         [sys.executable, 'tools/model_converters/extract_backbone.py', ckpt,
          dst], capture_output=True, text=True)
     assert proc.returncode != 0 and 'exists' in proc.stderr
+
+
+def test_spectralgpt_dist_train_then_downstream_backbone(roots, tmp_path):
+    """13-band GeoTIFFs, B10 dropped, min-max per band; the checkpoint
+    initialises the downstream spectral ViT."""
+    from rsfm.models.backbones import SpectralViT
+    cfg = tiny_config(_config('spectralgpt_vit-b_'), roots, 2)
+    cfg_path = str(tmp_path / 'tiny.py')
+    cfg.dump(cfg_path)
+    work = str(tmp_path / 'work')
+    out = _run(['bash', 'tools/dist_train.sh', cfg_path, '2', '--work-dir',
+                work])
+    assert 'loss_rec: ' in out and 'loss_spectral: ' in out
+    backbone = SpectralViT('mini', img_size=48, init_cfg=dict(
+        type='Pretrained', checkpoint=osp.join(work, 'epoch_2.pth')))
+    backbone.init_weights()
+    report = backbone.pretrained_report
+    # the encoder's final norm has no place in the pyramid model
+    assert report.unexpected == ['norm.bias', 'norm.weight']
+    assert report.mismatched == []
+    # only the downstream pyramid (and spectral fusion) is new
+    assert all(k.startswith(('fpn', 'spectral_fuse'))
+               for k in report.missing), report.missing

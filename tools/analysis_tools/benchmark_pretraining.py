@@ -1,9 +1,10 @@
 """Time a pretraining step (and its peak memory): rsfm against the official
 code.
 
-    python tools/analysis_tools/benchmark_pretraining.py --algorithm slffm
-        [--official PATH] [--arch base] [--batch 2] [--size 224]
-        [--iters 3] [--warmup 1] [--device cpu] [--out NEW_FILE]
+    python tools/analysis_tools/benchmark_pretraining.py
+        --algorithm {slffm,spectralgpt} [--official PATH] [--arch base]
+        [--batch 2] [--size 224 | 96] [--iters 3] [--warmup 1]
+        [--device cpu] [--out NEW_FILE]
 
 ``slffm``: rsfm's model is the one of the shipped config
 (``configs/slffm/slffm_convnext-b_8xb128-200e_geosense-224.py``: sparse
@@ -16,6 +17,15 @@ reference's weights are loaded into rsfm through rsfm's own converter of
 SMLFR's whole-model file, and both losses on one batch and mask are
 reported before timing. SMLFR's code is fixed to 224 px.
 
+``spectralgpt``: rsfm's model is the one of
+``configs/spectralgpt/spectralgpt_vit-b_8xb16-accum32-amp-200e_fmow-sentinel-
+96.py`` (12 bands, 96 px, 90% masked); ``--official PATH`` is a checkout of
+danfenghong/IEEE_TPAMI_SpectralGPT whose ``models_mae_spectral.py`` builds
+``mae_vit_base_patch8_96`` (its ``util.logging`` helper, which needs iopath,
+is replaced by ``print``; its per-step shape print is silenced). Weights go
+through rsfm's converter of SpectralGPT's MAE file; both draw the same mask
+from the same seed, and the losses are reported before timing.
+
 A step is the loss (random mask), backward and an AdamW update on a random
 normalised batch. Steps of the two models alternate in one process, in
 ABBA order (median ms, steps per second, ratio rsfm / official: < 1 means
@@ -26,7 +36,9 @@ not run on CUDA as released (its low-pass filter stays on the CPU); the
 script says so rather than patching it.
 """
 import argparse
+import contextlib
 import importlib
+import io
 import json
 import os
 import os.path as osp
@@ -36,6 +48,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 
 import torch
 from mmengine.config import Config
@@ -44,8 +57,12 @@ from mmengine.registry import init_default_scope
 from rsfm.utils.atomic import write_text_atomically
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIGS = dict(slffm=osp.join(REPO, 'configs', 'slffm',
-                              'slffm_convnext-b_8xb128-200e_geosense-224.py'))
+CONFIGS = dict(
+    slffm=osp.join(REPO, 'configs', 'slffm',
+                   'slffm_convnext-b_8xb128-200e_geosense-224.py'),
+    spectralgpt=osp.join(
+        REPO, 'configs', 'spectralgpt',
+        'spectralgpt_vit-b_8xb16-accum32-amp-200e_fmow-sentinel-96.py'))
 #: SMLFR's build_convnext: depths, dims and the drop path it hard-wires
 SMLFR_ARCHS = dict(base=([3, 3, 27, 3], [128, 256, 512, 1024], 0.3),
                    large=([3, 3, 27, 3], [192, 384, 768, 1536], 0.4),
@@ -70,20 +87,40 @@ def import_smlfr(repo: str):
             importlib.import_module('decoder'))
 
 
-def build_rsfm(arch: str, device: str):
+def import_spectralgpt(repo: str):
+    """SpectralGPT's ``models_mae_spectral`` from the checkout."""
+    if not osp.isfile(osp.join(repo, 'models_mae_spectral.py')):
+        raise FileNotFoundError(f'--official {repo} has no '
+                                f'models_mae_spectral.py')
+    try:
+        import iopath  # noqa: F401
+    except ImportError:  # util/logging.py needs it for a print helper
+        helper = types.ModuleType('util.logging')
+        helper.master_print = print
+        sys.modules['util.logging'] = helper
+    sys.path.insert(0, repo)
+    return importlib.import_module('models_mae_spectral')
+
+
+def build_rsfm(algorithm: str, arch: str, device: str):
     init_default_scope('mmpretrain')
     import rsfm.models.pretrain  # noqa: F401
     from mmpretrain.registry import MODELS
-    cfg = Config.fromfile(CONFIGS['slffm']).model
-    cfg.backbone.arch = arch
-    cfg.backbone.drop_path_rate = SMLFR_ARCHS[arch][2]
+    cfg = Config.fromfile(CONFIGS[algorithm]).model
+    if algorithm == 'slffm':
+        cfg.backbone.arch = arch
+        cfg.backbone.drop_path_rate = SMLFR_ARCHS[arch][2]
+    elif arch != 'base':
+        raise SystemExit('SpectralGPT is benchmarked as its ViT-B')
     cfg.pop('data_preprocessor')
     model = MODELS.build(cfg)
     model.init_weights()
     return model.to(device)
 
 
-def build_official(repo: str, arch: str, device: str):
+def build_official(algorithm: str, repo: str, arch: str, device: str):
+    if algorithm == 'spectralgpt':
+        return import_spectralgpt(repo).mae_vit_base_patch8_96().to(device)
     pcfm, encoder, decoder = import_smlfr(repo)
     depths, dims, drop_path = SMLFR_ARCHS[arch]
     cnn = encoder.ConvNeXt(depths=depths, dims=dims,
@@ -93,10 +130,21 @@ def build_official(repo: str, arch: str, device: str):
     return pcfm.PCFM(sparse, dense, 0.6, 'ln', False).to(device)
 
 
-def step(name: str, model, optimizer, x: torch.Tensor, device: str) -> float:
+def official_loss(algorithm: str, model, x: torch.Tensor) -> torch.Tensor:
+    if algorithm == 'slffm':
+        return model(x)
+    with contextlib.redirect_stdout(io.StringIO()):  # its per-step print
+        return model(x, mask_ratio=0.9)[0]
+
+
+def step(algorithm: str, name: str, model, optimizer, x: torch.Tensor,
+         device: str) -> float:
     """One loss + backward + AdamW step; milliseconds."""
     start = time.perf_counter()
-    loss = model.loss(x, None)['loss'] if name == 'rsfm' else model(x)
+    if name == 'rsfm':
+        loss = sum(v for k, v in model.loss(x, None).items() if 'loss' in k)
+    else:
+        loss = official_loss(algorithm, model, x)
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
@@ -113,10 +161,12 @@ def _rss_mib() -> float:
 def peak_memory_child(args) -> dict:
     """In a fresh process: build one model, run the steps, report the peak
     memory of the steps (MiB) above what the process held before them."""
-    model = (build_rsfm(args.arch, args.device) if args.child == 'rsfm' else
-             build_official(args.official, args.arch, args.device)).train()
+    model = (build_rsfm(args.algorithm, args.arch, args.device)
+             if args.child == 'rsfm' else build_official(
+                 args.algorithm, args.official, args.arch,
+                 args.device)).train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
-    x = torch.randn(args.batch, 3, args.size, args.size, device=args.device)
+    x = make_batch(args)
     if args.device.startswith('cuda'):
         base = torch.cuda.memory_allocated()
         torch.cuda.reset_peak_memory_stats()
@@ -131,7 +181,7 @@ def peak_memory_child(args) -> dict:
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
     for _ in range(args.warmup + 1):
-        step(args.child, model, optimizer, x, args.device)
+        step(args.algorithm, args.child, model, optimizer, x, args.device)
     if args.device.startswith('cuda'):
         return dict(peak_mib=(torch.cuda.max_memory_allocated() - base) /
                     2**20)
@@ -149,6 +199,42 @@ def measure_memory(args, which: str) -> float:
         cmd += ['--official', args.official]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])['peak_mib']
+
+
+def make_batch(args) -> torch.Tensor:
+    """A random batch as the data preprocessor gives it: normalised RGB
+    (SLFFM) or 12 bands in [0, 1] (SpectralGPT)."""
+    torch.manual_seed(0)
+    if args.algorithm == 'slffm':
+        return torch.randn(args.batch, 3, args.size, args.size,
+                           device=args.device)
+    return torch.rand(args.batch, 12, args.size, args.size,
+                      device=args.device)
+
+
+def same_loss_spectralgpt(models, args) -> str:
+    """Load the official MAE into rsfm and compare the losses on one batch
+    with the mask both draw from one seed."""
+    from rsfm.checkpoint.loading import load_pretrained
+    from rsfm.models.pretrain.spectralgpt import convert_spectralgpt_mae
+    official = models['official']
+    with tempfile.TemporaryDirectory() as tmp:
+        path = osp.join(tmp, 'checkpoint.pth')
+        torch.save({'model': official.state_dict()}, path)
+        report = load_pretrained(models['rsfm'],
+                                 dict(type='Pretrained', checkpoint=path),
+                                 convert_spectralgpt_mae)
+    x = make_batch(args)
+    torch.manual_seed(1)
+    theirs = official_loss('spectralgpt', official.train(), x).item()
+    torch.manual_seed(1)
+    ours = models['rsfm'].train().loss(x, None)
+    ours = sum(v for k, v in ours.items() if 'loss' in k).item()
+    return (f'SpectralGPT\'s weights load into rsfm.SpectralGPT '
+            f'({len(report.matched)} tensors, {len(report.missing)} missing, '
+            f'{len(report.unexpected)} unexpected); one batch, the mask of '
+            f'one seed: loss official {theirs:.6f}, rsfm {ours:.6f} '
+            f'(difference {abs(theirs - ours):.1e})')
 
 
 def same_loss(models) -> str:
@@ -177,25 +263,29 @@ def same_loss(models) -> str:
 
 
 def compare(args) -> tuple:
-    models = {'rsfm': build_rsfm(args.arch, args.device)}
+    models = {'rsfm': build_rsfm(args.algorithm, args.arch, args.device)}
     notes = []
-    if args.official:
+    if args.official and args.algorithm == 'spectralgpt':
+        models['official'] = build_official(args.algorithm, args.official,
+                                            args.arch, args.device)
+        notes.append(same_loss_spectralgpt(models, args))
+    elif args.official:
         if args.device.startswith('cuda'):
             raise SystemExit('SMLFR\'s PCFM keeps its low-pass filter on the '
                              'CPU and fails on CUDA inputs as released; '
                              'compare on --device cpu')
-        models['official'] = build_official(args.official, args.arch,
-                                            args.device)
+        models['official'] = build_official(args.algorithm, args.official,
+                                            args.arch, args.device)
         notes.append(same_loss(models))
     optimizers = {k: torch.optim.AdamW(m.train().parameters(), lr=1e-4)
                   for k, m in models.items()}
-    torch.manual_seed(0)
-    x = torch.randn(args.batch, 3, args.size, args.size, device=args.device)
+    x = make_batch(args)
     times = {k: [] for k in models}
     for i in range(args.warmup + args.iters):
         order = list(models.items())
         for name, model in order if i % 2 else order[::-1]:  # ABBA
-            ms = step(name, model, optimizers[name], x, args.device)
+            ms = step(args.algorithm, name, model, optimizers[name], x,
+                      args.device)
             if i >= args.warmup:
                 times[name].append(ms)
     rows = []
@@ -207,12 +297,14 @@ def compare(args) -> tuple:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--algorithm', default='slffm', choices=['slffm'])
+    parser.add_argument('--algorithm', default='slffm',
+                        choices=['slffm', 'spectralgpt'])
     parser.add_argument('--official', help='a checkout of the official '
                         'repository (SLFFM: HIT-SIRS/SMLFR)')
     parser.add_argument('--arch', default='base', choices=list(SMLFR_ARCHS))
     parser.add_argument('--batch', type=int, default=2)
-    parser.add_argument('--size', type=int, default=224)
+    parser.add_argument('--size', type=int,
+                        help='input size (default: the paper\'s, 224 / 96)')
     parser.add_argument('--iters', type=int, default=3)
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--device', default='cpu')
@@ -223,8 +315,12 @@ def main(argv=None):
     if args.out and osp.exists(args.out):
         parser.error(f'--out {args.out} exists; the benchmark writes a new '
                      f'file (paste it into docs/ by hand)')
-    if args.official and args.size != 224:
-        parser.error('SMLFR\'s PCFM is fixed to 224 px: --size 224')
+    paper = dict(slffm=224, spectralgpt=96)[args.algorithm]
+    if args.size is None:
+        args.size = paper
+    if args.official and args.size != paper:
+        parser.error(f'the official {args.algorithm} model is fixed to '
+                     f'{paper} px: --size {paper}')
     if args.child:
         print(json.dumps(peak_memory_child(args)))
         return 0
@@ -236,11 +332,13 @@ def main(argv=None):
         ['python tools/analysis_tools/benchmark_pretraining.py'] + shown)
     memory = 'step peak allocated (CUDA)' \
         if args.device.startswith('cuda') else 'step peak RSS growth'
+    backbone, bands = (f'ConvNeXt-{args.arch}', 3) \
+        if args.algorithm == 'slffm' else ('spectral ViT-B', 12)
     lines = [
         f'`{command}`', '',
-        f'{args.algorithm.upper()}, ConvNeXt-{args.arch}, training step '
-        f'(loss with a random mask, backward, AdamW) on ({args.batch}, 3, '
-        f'{args.size}, {args.size}), {args.device}, torch '
+        f'{args.algorithm}, {backbone}, training step '
+        f'(loss with a random mask, backward, AdamW) on ({args.batch}, '
+        f'{bands}, {args.size}, {args.size}), {args.device}, torch '
         f'{torch.__version__}, {torch.get_num_threads()} threads, median of '
         f'{args.iters}', ''
     ] + [f'- {n}' for n in notes] + [

@@ -1,6 +1,8 @@
-"""Seeded generator of a tiny unlabeled pretraining collection as GeoPile
-and MillionAID are distributed: image files of several types in nested
-folders (one per source), plus a list file naming some of them.
+"""Seeded generator of tiny unlabeled pretraining collections: RGB image
+files of several types in nested folders (one per source) as GeoPile and
+MillionAID are distributed, plus a list file naming some of them; and
+fMoW-Sentinel-like 13-band uint16 GeoTIFFs without band descriptions
+(``sentinel/``).
 
     python tests/data/unlabeled/data.py OUT_DIR
 """
@@ -46,6 +48,16 @@ def make_unlabeled(root: str, size: int = 96, seed: int = 0) -> str:
         f.write('not an image: the dataset skips it\n')
     with open(osp.join(root, 'list.txt'), 'w') as f:
         f.write('# one path per line\n' + '\n'.join(listed[:3]) + '\n')
+    for folder, name in (('airport', '0_rgb.tif'), ('airport', '1_rgb.tif'),
+                         ('farm', '0_rgb.tif')):
+        os.makedirs(osp.join(root, 'sentinel', folder), exist_ok=True)
+        bands = rng.integers(0, 10000, (13, size // 2, size // 2),
+                             dtype=np.uint16)
+        with rasterio.open(osp.join(root, 'sentinel', folder, name), 'w',
+                           driver='GTiff', width=size // 2,
+                           height=size // 2, count=13,
+                           dtype='uint16') as dst:
+            dst.write(bands)
     return root
 
 
