@@ -37,6 +37,15 @@ def _pretraining(cfg, root, length):
                 drop_path_rate=0.1),
             'model.neck.width': 64,
             'model.target_generator.img_size': 64})
+    elif cfg.model.type == 'rsfm.GFM':  # GFM's 192 px, tiny widths
+        arch = dict(_delete_=True, embed_dims=16, depths=[1, 1, 1, 1],
+                    num_heads=[1, 2, 2, 4])
+        opts.update({
+            'train_dataloader.dataset.data_prefix': dict(img_path='images'),
+            'model.backbone.arch': arch,
+            'model.teacher.arch': arch,
+            'model.teacher.init_cfg': None,
+            'model.neck.in_channels': 128})
     else:  # SpectralGPT: 48 px, 4 groups x 36 tokens
         opts.update({
             'train_dataloader.dataset.data_prefix': dict(
@@ -55,7 +64,7 @@ def _pretraining(cfg, root, length):
 
 
 #: model types of the pretraining algorithms (mmpretrain host)
-PRETRAINING = ('rsfm.SLFFM', 'rsfm.SpectralGPT')
+PRETRAINING = ('rsfm.SLFFM', 'rsfm.SpectralGPT', 'rsfm.GFM')
 
 
 def _structure(path: str) -> tuple:

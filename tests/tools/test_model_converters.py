@@ -104,3 +104,15 @@ def test_spectralgpt_official2rsfm_whole_model(tmp_path):
                    capture_output=True)
     converted = torch.load(dst, weights_only=True)['state_dict']
     _model().load_state_dict(converted, strict=True)
+
+
+def test_gfm_official2rsfm_training_file(tmp_path):
+    from tests.models.pretrain.test_gfm import _gfm, _official_file
+    source = _gfm()
+    src, dst = tmp_path / 'ckpt_epoch_99.pth', tmp_path / 'gfm_rsfm.pth'
+    _official_file(source, src)
+    subprocess.run([sys.executable, 'tools/model_converters/gfm_official2rsfm.py',
+                    str(src), str(dst)], cwd=REPO, check=True,
+                   capture_output=True)
+    converted = torch.load(dst, weights_only=True)['state_dict']
+    _gfm().load_state_dict(converted, strict=True)

@@ -69,3 +69,24 @@ def test_spectralgpt_dist_train_then_downstream_backbone(roots, tmp_path):
     # only the downstream pyramid (and spectral fusion) is new
     assert all(k.startswith(('fpn', 'spectral_fuse'))
                for k in report.missing), report.missing
+
+
+def test_gfm_dist_train_then_downstream_backbone(roots, tmp_path):
+    """Masks from the pipeline (SimMIMMaskGenerator), a frozen teacher
+    under DDP; the student initialises the downstream Swin."""
+    from rsfm.models.backbones import SwinTransformer
+    cfg = tiny_config(_config('gfm_swin-b_'), roots, 2)
+    cfg_path = str(tmp_path / 'tiny.py')
+    cfg.dump(cfg_path)
+    work = str(tmp_path / 'work')
+    out = _run(['bash', 'tools/dist_train.sh', cfg_path, '2', '--work-dir',
+                work])
+    assert 'loss_rec: ' in out and 'loss_distill: ' in out
+    arch = dict(embed_dims=16, depths=[1, 1, 1, 1], num_heads=[1, 2, 2, 4])
+    backbone = SwinTransformer(arch, window_size=7, init_cfg=dict(
+        type='Pretrained', checkpoint=osp.join(work, 'epoch_2.pth')))
+    backbone.init_weights()
+    report = backbone.pretrained_report
+    # the student only (not the teacher); its mask token has no use here
+    assert report.unexpected == ['mask_token'] and report.mismatched == []
+    assert all(k.startswith('norm') for k in report.missing)
