@@ -2,8 +2,8 @@
 code.
 
     python tools/analysis_tools/benchmark_pretraining.py
-        --algorithm {slffm,spectralgpt} [--official PATH] [--arch base]
-        [--batch 2] [--size 224 | 96] [--iters 3] [--warmup 1]
+        --algorithm {slffm,spectralgpt,gfm} [--official PATH] [--arch base]
+        [--batch 2] [--size 224 | 96 | 192] [--iters 3] [--warmup 1]
         [--device cpu] [--out NEW_FILE]
 
 ``slffm``: rsfm's model is the one of the shipped config
@@ -25,6 +25,16 @@ danfenghong/IEEE_TPAMI_SpectralGPT whose ``models_mae_spectral.py`` builds
 is replaced by ``print``; its per-step shape print is silenced). Weights go
 through rsfm's converter of SpectralGPT's MAE file; both draw the same mask
 from the same seed, and the losses are reported before timing.
+
+``gfm``: rsfm's model is the one of
+``configs/gfm/gfm_swin-b_8xb128-amp-100e_geopile-192.py`` (Swin-B student at
+192 px, window 6; Swin-B teacher at 224, window 7; random weights, as no
+ImageNet-22k file is read); ``--official PATH`` is a checkout of
+mmendiet/GFM whose ``models/teacher.py`` builds the reference
+``SimMIM(SwinTransformerForSimMIM, SwinTeacher)`` (its ``models`` package is
+bypassed: it imports the yacs config builder). Weights go through rsfm's
+converter of GFM's training file; both get the same mask (GFM's rule), and
+the losses are reported before timing.
 
 A step is the loss (random mask), backward and an AdamW update on a random
 normalised batch. Steps of the two models alternate in one process, in
@@ -62,7 +72,11 @@ CONFIGS = dict(
                    'slffm_convnext-b_8xb128-200e_geosense-224.py'),
     spectralgpt=osp.join(
         REPO, 'configs', 'spectralgpt',
-        'spectralgpt_vit-b_8xb16-accum32-amp-200e_fmow-sentinel-96.py'))
+        'spectralgpt_vit-b_8xb16-accum32-amp-200e_fmow-sentinel-96.py'),
+    gfm=osp.join(REPO, 'configs', 'gfm',
+                 'gfm_swin-b_8xb128-amp-100e_geopile-192.py'))
+#: each algorithm's paper input size
+PAPER_SIZE = dict(slffm=224, spectralgpt=96, gfm=192)
 #: SMLFR's build_convnext: depths, dims and the drop path it hard-wires
 SMLFR_ARCHS = dict(base=([3, 3, 27, 3], [128, 256, 512, 1024], 0.3),
                    large=([3, 3, 27, 3], [192, 384, 768, 1536], 0.4),
@@ -102,6 +116,46 @@ def import_spectralgpt(repo: str):
     return importlib.import_module('models_mae_spectral')
 
 
+def import_gfm(repo: str):
+    """GFM's ``models/teacher.py`` from the checkout, without running its
+    package ``__init__`` (which imports the yacs config builder)."""
+    folder = osp.join(repo, 'models')
+    if not osp.isfile(osp.join(folder, 'teacher.py')):
+        raise FileNotFoundError(f'--official {repo} has no models/teacher.py')
+    package = types.ModuleType('models')
+    package.__path__ = [folder]
+    sys.modules['models'] = package
+    return importlib.import_module('models.teacher')
+
+
+def build_official_gfm(repo: str, device: str):
+    teacher = import_gfm(repo)
+    swin = dict(patch_size=4, in_chans=3, num_classes=0, embed_dim=128,
+                depths=[2, 2, 18, 2], num_heads=[4, 8, 16, 32],
+                mlp_ratio=4., qkv_bias=True, qk_scale=None, drop_rate=0.,
+                drop_path_rate=0., ape=False, patch_norm=True)
+    student = teacher.SwinTransformerForSimMIM(img_size=192, window_size=6,
+                                               **swin)
+    frozen = teacher.SwinTeacher(alpha=1.0, img_size=224, window_size=7,
+                                 **swin)
+    for param in frozen.parameters():  # as its "finetune" file name does
+        param.requires_grad = False
+    return teacher.SimMIM(encoder=student, encoder_stride=32,
+                          teacher=frozen).to(device)
+
+
+def gfm_mask(batch: int, device: str) -> torch.Tensor:
+    """GFM's MaskGenerator at 192: 22 of 36 cells, on the 48x48 grid."""
+    import numpy as np
+    masks = []
+    for _ in range(batch):
+        cells = np.zeros(36, dtype=int)
+        cells[np.random.permutation(36)[:22]] = 1
+        masks.append(torch.from_numpy(
+            cells.reshape(6, 6).repeat(8, 0).repeat(8, 1)))
+    return torch.stack(masks).to(device)
+
+
 def build_rsfm(algorithm: str, arch: str, device: str):
     init_default_scope('mmpretrain')
     import rsfm.models.pretrain  # noqa: F401
@@ -111,7 +165,10 @@ def build_rsfm(algorithm: str, arch: str, device: str):
         cfg.backbone.arch = arch
         cfg.backbone.drop_path_rate = SMLFR_ARCHS[arch][2]
     elif arch != 'base':
-        raise SystemExit('SpectralGPT is benchmarked as its ViT-B')
+        raise SystemExit(f'{algorithm} is benchmarked as its paper\'s '
+                         f'base model')
+    if algorithm == 'gfm':
+        cfg.teacher.init_cfg = None  # no ImageNet-22k file here
     cfg.pop('data_preprocessor')
     model = MODELS.build(cfg)
     model.init_weights()
@@ -121,6 +178,8 @@ def build_rsfm(algorithm: str, arch: str, device: str):
 def build_official(algorithm: str, repo: str, arch: str, device: str):
     if algorithm == 'spectralgpt':
         return import_spectralgpt(repo).mae_vit_base_patch8_96().to(device)
+    if algorithm == 'gfm':
+        return build_official_gfm(repo, device)
     pcfm, encoder, decoder = import_smlfr(repo)
     depths, dims, drop_path = SMLFR_ARCHS[arch]
     cnn = encoder.ConvNeXt(depths=depths, dims=dims,
@@ -133,6 +192,8 @@ def build_official(algorithm: str, repo: str, arch: str, device: str):
 def official_loss(algorithm: str, model, x: torch.Tensor) -> torch.Tensor:
     if algorithm == 'slffm':
         return model(x)
+    if algorithm == 'gfm':
+        return model(x, gfm_mask(x.shape[0], x.device))
     with contextlib.redirect_stdout(io.StringIO()):  # its per-step print
         return model(x, mask_ratio=0.9)[0]
 
@@ -142,7 +203,10 @@ def step(algorithm: str, name: str, model, optimizer, x: torch.Tensor,
     """One loss + backward + AdamW step; milliseconds."""
     start = time.perf_counter()
     if name == 'rsfm':
-        loss = sum(v for k, v in model.loss(x, None).items() if 'loss' in k)
+        mask = gfm_mask(x.shape[0], x.device).bool() \
+            if algorithm == 'gfm' else None
+        loss = sum(v for k, v in model.loss(x, None, mask=mask).items()
+                   if 'loss' in k)
     else:
         loss = official_loss(algorithm, model, x)
     optimizer.zero_grad()
@@ -165,7 +229,8 @@ def peak_memory_child(args) -> dict:
              if args.child == 'rsfm' else build_official(
                  args.algorithm, args.official, args.arch,
                  args.device)).train()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    optimizer = torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad], lr=1e-4)
     x = make_batch(args)
     if args.device.startswith('cuda'):
         base = torch.cuda.memory_allocated()
@@ -205,7 +270,7 @@ def make_batch(args) -> torch.Tensor:
     """A random batch as the data preprocessor gives it: normalised RGB
     (SLFFM) or 12 bands in [0, 1] (SpectralGPT)."""
     torch.manual_seed(0)
-    if args.algorithm == 'slffm':
+    if args.algorithm in ('slffm', 'gfm'):
         return torch.randn(args.batch, 3, args.size, args.size,
                            device=args.device)
     return torch.rand(args.batch, 12, args.size, args.size,
@@ -237,6 +302,30 @@ def same_loss_spectralgpt(models, args) -> str:
             f'(difference {abs(theirs - ours):.1e})')
 
 
+def same_loss_gfm(models, args) -> str:
+    """Load the official model's weights into rsfm through GFM's training
+    file layout; compare the losses on one batch and mask."""
+    from rsfm.checkpoint.loading import load_pretrained
+    from rsfm.models.pretrain.gfm import convert_gfm
+    official = models['official']
+    with tempfile.TemporaryDirectory() as tmp:
+        path = osp.join(tmp, 'ckpt_epoch_99.pth')
+        torch.save({'model': official.state_dict()}, path)
+        report = load_pretrained(models['rsfm'],
+                                 dict(type='Pretrained', checkpoint=path),
+                                 convert_gfm)
+    x = make_batch(args)
+    mask = gfm_mask(x.shape[0], x.device)
+    theirs = official.train()(x, mask).item()
+    ours = models['rsfm'].train().loss(x, None, mask=mask.bool())
+    ours = sum(v for k, v in ours.items() if 'loss' in k).item()
+    return (f'GFM\'s weights load into rsfm.GFM ({len(report.matched)} '
+            f'tensors, {len(report.missing)} missing, '
+            f'{len(report.unexpected)} unexpected); one batch and mask: loss '
+            f'official {theirs:.6f}, rsfm {ours:.6f} (difference '
+            f'{abs(theirs - ours):.1e})')
+
+
 def same_loss(models) -> str:
     """Load the official weights into rsfm (through SMLFR's whole-model
     layout) and compare both losses on one batch and mask."""
@@ -265,10 +354,12 @@ def same_loss(models) -> str:
 def compare(args) -> tuple:
     models = {'rsfm': build_rsfm(args.algorithm, args.arch, args.device)}
     notes = []
-    if args.official and args.algorithm == 'spectralgpt':
+    if args.official and args.algorithm in ('spectralgpt', 'gfm'):
         models['official'] = build_official(args.algorithm, args.official,
                                             args.arch, args.device)
-        notes.append(same_loss_spectralgpt(models, args))
+        compare_loss = same_loss_spectralgpt \
+            if args.algorithm == 'spectralgpt' else same_loss_gfm
+        notes.append(compare_loss(models, args))
     elif args.official:
         if args.device.startswith('cuda'):
             raise SystemExit('SMLFR\'s PCFM keeps its low-pass filter on the '
@@ -277,8 +368,9 @@ def compare(args) -> tuple:
         models['official'] = build_official(args.algorithm, args.official,
                                             args.arch, args.device)
         notes.append(same_loss(models))
-    optimizers = {k: torch.optim.AdamW(m.train().parameters(), lr=1e-4)
-                  for k, m in models.items()}
+    optimizers = {k: torch.optim.AdamW(
+        [p for p in m.train().parameters() if p.requires_grad], lr=1e-4)
+        for k, m in models.items()}
     x = make_batch(args)
     times = {k: [] for k in models}
     for i in range(args.warmup + args.iters):
@@ -298,13 +390,13 @@ def compare(args) -> tuple:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--algorithm', default='slffm',
-                        choices=['slffm', 'spectralgpt'])
+                        choices=['slffm', 'spectralgpt', 'gfm'])
     parser.add_argument('--official', help='a checkout of the official '
                         'repository (SLFFM: HIT-SIRS/SMLFR)')
     parser.add_argument('--arch', default='base', choices=list(SMLFR_ARCHS))
     parser.add_argument('--batch', type=int, default=2)
     parser.add_argument('--size', type=int,
-                        help='input size (default: the paper\'s, 224 / 96)')
+                        help='input size (default: the paper\'s)')
     parser.add_argument('--iters', type=int, default=3)
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--device', default='cpu')
@@ -315,7 +407,7 @@ def main(argv=None):
     if args.out and osp.exists(args.out):
         parser.error(f'--out {args.out} exists; the benchmark writes a new '
                      f'file (paste it into docs/ by hand)')
-    paper = dict(slffm=224, spectralgpt=96)[args.algorithm]
+    paper = PAPER_SIZE[args.algorithm]
     if args.size is None:
         args.size = paper
     if args.official and args.size != paper:
@@ -332,8 +424,10 @@ def main(argv=None):
         ['python tools/analysis_tools/benchmark_pretraining.py'] + shown)
     memory = 'step peak allocated (CUDA)' \
         if args.device.startswith('cuda') else 'step peak RSS growth'
-    backbone, bands = (f'ConvNeXt-{args.arch}', 3) \
-        if args.algorithm == 'slffm' else ('spectral ViT-B', 12)
+    backbone, bands = dict(
+        slffm=(f'ConvNeXt-{args.arch}', 3),
+        spectralgpt=('spectral ViT-B', 12),
+        gfm=('Swin-B student + Swin-B teacher', 3))[args.algorithm]
     lines = [
         f'`{command}`', '',
         f'{args.algorithm}, {backbone}, training step '
