@@ -25,6 +25,7 @@ def _pretraining(cfg, root, length):
                 if step['type'] == 'RandomResizedCrop')
     opts.update({'train_dataloader.batch_size': 2,
                  'default_hooks.checkpoint.interval': 1,
+                 'model.init_cfg': None,  # no official file in the tests
                  **_length(cfg, length)})
     opts.pop('train_cfg.val_interval')
     if cfg.model.type == 'rsfm.SLFFM':
@@ -47,9 +48,11 @@ def _pretraining(cfg, root, length):
             'model.teacher.init_cfg': None,
             'model.neck.in_channels': 128})
     else:  # SpectralGPT: 48 px, 4 groups x 36 tokens
+        dataset = cfg.train_dataloader.dataset
+        folder = 'bigearthnet' if 'bigearthnet' in dataset.data_root \
+            else 'sentinel'
         opts.update({
-            'train_dataloader.dataset.data_prefix': dict(
-                img_path='sentinel'),
+            'train_dataloader.dataset.data_prefix': dict(img_path=folder),
             f'train_dataloader.dataset.pipeline.{crop}.scale': 48,
             'model.backbone.arch': 'mini',
             'model.backbone.img_size': 48,

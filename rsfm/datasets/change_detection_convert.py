@@ -361,21 +361,21 @@ def _oscd_bands(source: Source, folder: str) -> Dict[str, str]:
     return bands
 
 
-def _oscd_date_stack(source: Source, folder: str, resampling: Resampling
-                     ) -> Tuple[np.ndarray, dict]:
-    """The 13 bands of one date on B04's 10 m grid ``(13, H, W)`` and the
-    GeoTIFF profile of that grid."""
-    members = _oscd_bands(source, folder)
-    with rasterio.open(source.raster(members['B04'])) as ref:
+def stack_bands(source: Source, members: Dict[str, str],
+                bands: Sequence[str], reference: str,
+                resampling: Resampling) -> Tuple[np.ndarray, dict]:
+    """The ``bands`` (name -> member in ``members``) on the grid of band
+    ``reference``: ``(len(bands), H, W)`` uint16 (coarser bands resampled
+    with rasterio ``reproject``) and the GeoTIFF profile of that grid.
+    Every band file must carry a georeference."""
+    with rasterio.open(source.raster(members[reference])) as ref:
         if ref.crs is None:
-            raise ValueError(f'{source.where(members["B04"])} has no '
-                             f'georeference; the raw imgs_1/imgs_2 bands '
-                             f'of OSCD carry one')
+            raise ValueError(f'{source.where(members[reference])} has no '
+                             f'georeference; the raw band files carry one')
         grid = dict(crs=ref.crs, transform=ref.transform, height=ref.height,
                     width=ref.width)
-    stack = np.zeros((len(SENTINEL2_13), grid['height'], grid['width']),
-                     np.uint16)
-    for i, band in enumerate(SENTINEL2_13):
+    stack = np.zeros((len(bands), grid['height'], grid['width']), np.uint16)
+    for i, band in enumerate(bands):
         with rasterio.open(source.raster(members[band])) as src:
             if src.crs is None:
                 raise ValueError(f'{source.where(members[band])} has no '
@@ -388,9 +388,17 @@ def _oscd_date_stack(source: Source, folder: str, resampling: Resampling
                 reproject(rasterio.band(src, 1), stack[i],
                           dst_transform=grid['transform'],
                           dst_crs=grid['crs'], resampling=resampling)
-    profile = dict(driver='GTiff', count=len(SENTINEL2_13), dtype='uint16',
+    profile = dict(driver='GTiff', count=len(bands), dtype='uint16',
                    compress='lzw', **grid)
     return stack, profile
+
+
+def _oscd_date_stack(source: Source, folder: str, resampling: Resampling
+                     ) -> Tuple[np.ndarray, dict]:
+    """The 13 bands of one date on B04's 10 m grid ``(13, H, W)`` and the
+    GeoTIFF profile of that grid."""
+    return stack_bands(source, _oscd_bands(source, folder), SENTINEL2_13,
+                       'B04', resampling)
 
 
 def _oscd_dates(source: Source, city_dir: str) -> List[Optional[str]]:
@@ -404,13 +412,16 @@ def _oscd_dates(source: Source, city_dir: str) -> List[Optional[str]]:
     return (dates + [None, None])[:2]
 
 
-def _write_geotiff(path: str, stack: np.ndarray, profile: dict,
-                   date: Optional[str]) -> None:
+def write_geotiff(path: str, stack: np.ndarray, profile: dict,
+                  date: Optional[str] = None,
+                  bands: Sequence[str] = SENTINEL2_13) -> None:
+    """Write ``stack`` with its band names as descriptions (and the
+    acquisition date as a tag) through :func:`atomic_output`."""
     os.makedirs(osp.dirname(path), exist_ok=True)
     with atomic_output(path) as tmp:
         with rasterio.open(tmp, 'w', **profile) as dst:
             dst.write(stack)
-            for i, band in enumerate(SENTINEL2_13, 1):
+            for i, band in enumerate(bands, 1):
                 dst.set_band_description(i, band)
             if date:
                 dst.update_tags(ACQUISITION_DATE=date)
@@ -473,7 +484,7 @@ def convert_oscd(sources: Sequence[str], out_dir: str,
                 raise ValueError(f'{source.where(member)} is {label.shape} '
                                  f'but the images of {city} are {shape}')
             for kind, (stack, profile), date in zip('AB', stacks, dates):
-                _write_geotiff(osp.join(out_dir, split, kind, f'{city}.tif'),
+                write_geotiff(osp.join(out_dir, split, kind, f'{city}.tif'),
                                stack, profile, date)
             _write_png(osp.join(out_dir, split, 'label', f'{city}.png'),
                        label)

@@ -2,7 +2,9 @@
 files of several types in nested folders (one per source) as GeoPile and
 MillionAID are distributed, plus a list file naming some of them; and
 fMoW-Sentinel-like 13-band uint16 GeoTIFFs without band descriptions
-(``sentinel/``).
+(``sentinel/``); and BigEarthNet-S2 patches as
+``tools/dataset_converters/bigearthnet.py`` writes them from the raw
+fixture (``bigearthnet/``).
 
     python tests/data/unlabeled/data.py OUT_DIR
 """
@@ -13,6 +15,9 @@ import sys
 import cv2
 import numpy as np
 import rasterio
+
+from rsfm.datasets.bigearthnet_convert import convert_bigearthnet
+from tests.data.bigearthnet.data import make_bigearthnet
 
 #: folder -> file names (PNG, JPG, 3-band uint8 GeoTIFF)
 LAYOUT = {'nwpu': ('airport_001.jpg', 'bridge_002.jpg'),
@@ -58,6 +63,8 @@ def make_unlabeled(root: str, size: int = 96, seed: int = 0) -> str:
                            height=size // 2, count=13,
                            dtype='uint16') as dst:
             dst.write(bands)
+    raw = make_bigearthnet(osp.join(root, 'bigearthnet_raw'), seed=seed)
+    convert_bigearthnet(raw, osp.join(root, 'bigearthnet'))
     return root
 
 
