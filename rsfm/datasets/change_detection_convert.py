@@ -485,7 +485,7 @@ def convert_oscd(sources: Sequence[str], out_dir: str,
                                  f'but the images of {city} are {shape}')
             for kind, (stack, profile), date in zip('AB', stacks, dates):
                 write_geotiff(osp.join(out_dir, split, kind, f'{city}.tif'),
-                               stack, profile, date)
+                              stack, profile, date)
             _write_png(osp.join(out_dir, split, 'label', f'{city}.png'),
                        label)
             changed += int((label == 255).sum())
