@@ -86,6 +86,7 @@ def set_show_dir(cfg: Config, show_dir: str) -> None:
         hook['test_out_dir'] = osp.abspath(show_dir)
     elif kind == 'SegVisualizationHook':
         # mmseg's, as rsfm's: colour maps over each image, flat files
+        import rsfm.engine.hooks.seg_visualization_hook  # noqa: F401
         hook.update(type='rsfm.SegVisualizationHook', interval=1,
                     out_dir=show_dir)
     else:

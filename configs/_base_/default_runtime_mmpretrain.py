@@ -23,4 +23,6 @@ log_processor = dict(window_size=10)
 log_level = 'INFO'
 load_from = None
 resume = False
-randomness = dict(seed=None, deterministic=False)
+# a different seed per process: masks drawn in the model (SLFFM,
+# SpectralGPT) differ across GPUs, as SpectralGPT seeds seed + rank
+randomness = dict(seed=None, diff_rank_seed=True, deterministic=False)

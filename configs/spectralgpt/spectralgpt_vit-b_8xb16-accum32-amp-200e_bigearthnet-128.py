@@ -11,13 +11,15 @@ custom_imports = dict(
 #   <patch>.tif (12 named bands on the 10 m grid, 120 px).
 # Init: the stage-1 checkpoint (SpectralGPT.pth or an rsfm stage-1 run);
 #   its 12x12 spatial position tables do not fit 16x16 and are left
-#   initialised, reported as shape mismatches - as SpectralGPT's
-#   --resume_different_size drops them (main_pretrain.py:199-216).
+#   initialised (trunc normal 0.02), as SpectralGPT's --resume_different_size
+#   drops them (main_pretrain.py:199-216): interpolate_pos_embed=False
+#   (True interpolates them instead; reported either way).
 _base_ = ['./spectralgpt_vit-b_8xb16-accum32-amp-200e_fmow-sentinel-96.py']
 bands = ('B01', 'B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08', 'B8A',
          'B09', 'B11', 'B12')
 img_size = 128
 model = dict(
+    interpolate_pos_embed=False,
     init_cfg=dict(type='Pretrained', checkpoint='checkpoints/spectralgpt.pth'),
     backbone=dict(img_size=img_size),
     neck=dict(num_patches=(img_size // 8)**2))

@@ -60,6 +60,9 @@ def _history_getattr(obj, name: str):
 RUN_SAFE_GLOBALS = SAFE_GLOBALS + (
     HistoryBuffer, np.ndarray, np.dtype, np._core.multiarray._reconstruct,
     np._core.multiarray.scalar, codecs.encode,
+    # files written under numpy 1.x name the same functions numpy.core
+    (np._core.multiarray._reconstruct, 'numpy.core.multiarray._reconstruct'),
+    (np._core.multiarray.scalar, 'numpy.core.multiarray.scalar'),
     *(getattr(np.dtypes, name) for name in np.dtypes.__all__),
     (_history_getattr, 'builtins.getattr'),
     (_history_getattr, '__builtin__.getattr'))

@@ -8,7 +8,7 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
 
-from rsfm.engine.hooks import SegVisualizationHook
+from rsfm.engine.hooks.seg_visualization_hook import SegVisualizationHook
 
 
 def _sample(path, h, w):

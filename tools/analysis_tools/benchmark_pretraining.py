@@ -410,16 +410,17 @@ def main(argv=None):
     paper = PAPER_SIZE[args.algorithm]
     if args.size is None:
         args.size = paper
-    if args.official and args.size != paper:
-        parser.error(f'the official {args.algorithm} model is fixed to '
-                     f'{paper} px: --size {paper}')
+    if args.size != paper and (args.official or args.algorithm != 'slffm'):
+        parser.error(f'{args.algorithm} is benchmarked at its paper\'s '
+                     f'{paper} px (the official model and rsfm\'s config '
+                     f'are built for it): --size {paper}')
     if args.child:
         print(json.dumps(peak_memory_child(args)))
         return 0
     rows, notes = compare(args)
     shown = list(argv if argv is not None else sys.argv[1:])
-    if args.official:  # not the local path
-        shown[shown.index(args.official)] = 'PATH'
+    if args.official:  # not the local path (also in --official=PATH)
+        shown = [a.replace(args.official, 'PATH') for a in shown]
     command = ' '.join(
         ['python tools/analysis_tools/benchmark_pretraining.py'] + shown)
     memory = 'step peak allocated (CUDA)' \

@@ -21,9 +21,9 @@ from mmengine.model import BaseModule
 from mmengine.model.weight_init import trunc_normal_
 from mmpretrain.models.selfsup import BaseSelfSupervisor
 
-from rsfm.checkpoint import load_pretrained, pretrained_init_cfg
 from rsfm.registry import MODELS
 from ..backbones.swin import SwinTransformer, convert_swin
+from .base import ContinuesFromCheckpoint
 from .slffm import _batch
 
 #: buffers of Microsoft's Swin that rsfm computes for its own window
@@ -138,7 +138,7 @@ class GFMDecoder(BaseModule):
 
 
 @MODELS.register_module()
-class GFM(BaseSelfSupervisor):
+class GFM(ContinuesFromCheckpoint, BaseSelfSupervisor):
     """GFM pretraining: SimMIM reconstruction of the masked pixels plus
     feature distillation from a frozen Swin teacher.
 
@@ -183,7 +183,6 @@ class GFM(BaseSelfSupervisor):
         self.projector = nn.Linear(dim, dim)
         self.alpha, self.teacher_size = alpha, teacher_size
         self.mask_ratio, self.mask_cell = mask_ratio, mask_cell
-        self.pretrained_report = None
         self._freeze_teacher()
 
     def _freeze_teacher(self):
@@ -196,17 +195,13 @@ class GFM(BaseSelfSupervisor):
         self._freeze_teacher()
         return self
 
+    convert_checkpoint = staticmethod(convert_gfm)
+    #: the teacher is half of the parameters and may come from its own file
+    min_match = 0.25
+    deferred = ('teacher', )
+
     def init_weights(self):
-        pretrained = pretrained_init_cfg(self.init_cfg)
-        if pretrained is not None:
-            self.pretrained_report = load_pretrained(self, pretrained,
-                                                     convert_gfm)
-            self._is_init = True
-            if not any(k.startswith('teacher.')
-                       for k in self.pretrained_report.matched):
-                self.teacher.init_weights()  # from its own init_cfg
-        else:
-            super().init_weights()
+        super().init_weights()
         self._freeze_teacher()
 
     def random_mask(self, batch: int, height: int, width: int) -> torch.Tensor:

@@ -22,10 +22,10 @@ from mmengine.model import BaseModule
 from mmengine.model.weight_init import trunc_normal_
 from mmpretrain.models.selfsup import BaseSelfSupervisor
 
-from rsfm.checkpoint import load_pretrained, pretrained_init_cfg
 from rsfm.registry import MODELS
 from ..backbones.convnext import ConvNeXt, convert_convnext
 from ..layers import LayerNorm2d
+from .base import ContinuesFromCheckpoint
 
 #: SMLFR's pretraining cell: the encoder's total stride
 CELL = 32
@@ -318,7 +318,7 @@ class SLFFMHead(BaseModule):
 
 
 @MODELS.register_module()
-class SLFFM(BaseSelfSupervisor):
+class SLFFM(ContinuesFromCheckpoint, BaseSelfSupervisor):
     """SLFFM pretraining (SMLFR's ``PCFM``).
 
     ``loss`` reads as the official forward: low-pass target of the
@@ -352,7 +352,6 @@ class SLFFM(BaseSelfSupervisor):
             raise ValueError(f'mask_ratio must be in (0, 1), got '
                              f'{mask_ratio}')
         self.mask_ratio = mask_ratio
-        self.pretrained_report = None
         # densify layers, from the smallest feature map (stride 32) up
         dims = list(reversed(self.backbone.dims[:self.backbone.num_stages]))
         width = self.neck.width
@@ -370,14 +369,10 @@ class SLFFM(BaseSelfSupervisor):
                     nn.Conv2d(dim, width, k, padding=k // 2))
             width //= 2
 
-    def init_weights(self):
-        pretrained = pretrained_init_cfg(self.init_cfg)
-        if pretrained is not None:
-            self.pretrained_report = load_pretrained(self, pretrained,
-                                                     convert_slffm)
-            self._is_init = True
-            return
-        super().init_weights()
+    convert_checkpoint = staticmethod(convert_slffm)
+
+    def init_extra(self):
+        """SMLFR's mask tokens: trunc normal 0.02, clipped at +-0.02."""
         for token in self.mask_tokens:
             trunc_normal_(token, mean=0, std=.02, a=-.02, b=.02)
 

@@ -11,6 +11,7 @@ masked); :class:`MaskedSpectralViT` embeds all tokens with their position
 embeddings and keeps the visible ones (in token order) for the encoder;
 :class:`SpectralGPTDecoder` puts mask tokens back at the masked positions.
 """
+import math
 from typing import Dict, List, Optional, Tuple, Union
 
 import torch
@@ -19,11 +20,12 @@ from mmengine.model import BaseModule
 from mmengine.model.weight_init import trunc_normal_
 from mmpretrain.models.selfsup import BaseSelfSupervisor
 
-from rsfm.checkpoint import load_pretrained, pretrained_init_cfg
+from rsfm.checkpoint import LoadReport
 from rsfm.registry import MODELS
 from ..backbones.spectral_vit import SpectralViT, convert_spectralgpt
-from ..layers import SeparateQKVAttention
+from ..layers import SeparateQKVAttention, resize_pos_embed
 from ..layers.transformer import TransformerBlock
+from .base import ContinuesFromCheckpoint
 from .slffm import _batch
 
 #: the MAE decoder's parameters (top-level names in SpectralGPT's file)
@@ -70,6 +72,23 @@ class MaskedSpectralViT(SpectralViT):
     def __init__(self, arch: Union[str, dict] = 'base', **kwargs):
         kwargs.setdefault('out_type', 'raw')
         super().__init__(arch, **kwargs)
+
+    def init_default_weights(self):
+        """SpectralGPT's MAE init (``trunc_init=False``): xavier uniform
+        for every Linear and the 3D patch kernel viewed 2-D, zero biases,
+        LayerNorm (1, 0), trunc normal 0.02 position tables."""
+        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.xavier_uniform_(m.weight)
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.LayerNorm):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+        weight = self.patch_embed.proj.weight
+        nn.init.xavier_uniform_(weight.data.view(weight.shape[0], -1))
+        trunc_normal_(self.pos_embed_spatial, std=.02)
+        trunc_normal_(self.pos_embed_temporal, std=.02)
 
     def embed(self, x: torch.Tensor, mask: Optional[torch.Tensor] = None
               ) -> Tuple[torch.Tensor, tuple]:
@@ -209,7 +228,7 @@ class SpectralGPTHead(BaseModule):
 
 
 @MODELS.register_module()
-class SpectralGPT(BaseSelfSupervisor):
+class SpectralGPT(ContinuesFromCheckpoint, BaseSelfSupervisor):
     """SpectralGPT's 3D masked autoencoder.
 
     ``loss`` reads as the official ``forward``: mask the tokens, encode the
@@ -225,14 +244,20 @@ class SpectralGPT(BaseSelfSupervisor):
             NOTE: SpectralGPT's builders pass a ``mask_ratio`` that its
             constructor swallows and use ``--mask_ratio`` (0.9); here the
             configured ratio is the one used.
+        interpolate_pos_embed: Resize the spatial position tables of a
+            checkpoint made for another input size (default); False leaves
+            them initialised, as SpectralGPT's stage 2 does.
         init_cfg: ``dict(type='Pretrained', checkpoint=PATH)`` continues
             from SpectralGPT's whole MAE file (encoder and decoder), an
             encoder-only file or an rsfm checkpoint (see
             :func:`convert_spectralgpt_mae`), with a load report.
     """
 
+    convert_checkpoint = staticmethod(convert_spectralgpt_mae)
+
     def __init__(self, backbone: dict, neck: dict, head: dict,
                  mask_ratio: float = 0.9,
+                 interpolate_pos_embed: bool = True,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(backbone=backbone, neck=neck, head=head,
@@ -242,16 +267,33 @@ class SpectralGPT(BaseSelfSupervisor):
             raise ValueError(f'mask_ratio must be in (0, 1), got '
                              f'{mask_ratio}')
         self.mask_ratio = mask_ratio
-        self.pretrained_report = None
+        self.interpolate_pos_embed = interpolate_pos_embed
 
-    def init_weights(self):
-        pretrained = pretrained_init_cfg(self.init_cfg)
-        if pretrained is not None:
-            self.pretrained_report = load_pretrained(
-                self, pretrained, convert_spectralgpt_mae)
-            self._is_init = True
-            return
-        super().init_weights()
+    def adapt_pretrained(self, state_dict: dict, report: LoadReport,
+                         init_cfg: dict) -> dict:
+        """Spatial position tables of another grid (stage 1 at 96 px into
+        stage 2 at 128): interpolated (encoder and decoder), or with
+        ``interpolate_pos_embed=False`` left initialised, as SpectralGPT's
+        ``--resume_different_size`` drops them."""
+        own = self.state_dict()
+        for key in ('backbone.pos_embed_spatial',
+                    'neck.decoder_pos_embed_spatial'):
+            pos = state_dict.get(key)
+            if pos is None or key not in own or pos.shape == own[key].shape:
+                continue
+            if not self.interpolate_pos_embed:
+                del state_dict[key]
+                report.notes.append(
+                    f'{key} {tuple(pos.shape)} left initialised for '
+                    f'{tuple(own[key].shape)} (interpolate_pos_embed=False, '
+                    f'as SpectralGPT)')
+            elif key.startswith('neck.'):
+                side, new = math.isqrt(pos.shape[1]), \
+                    math.isqrt(own[key].shape[1])
+                state_dict[key] = resize_pos_embed(pos, (side, side),
+                                                   (new, new), 0)
+                report.resized.append((key, pos.shape, own[key].shape))
+        return super().adapt_pretrained(state_dict, report, init_cfg)
 
     def random_mask(self, batch: int, length: int,
                     device: torch.device) -> torch.Tensor:

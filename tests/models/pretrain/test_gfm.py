@@ -164,3 +164,36 @@ def test_mask_rule_and_data_sample_masks():
                                model.loss(x, None, mask=_mask(3))['loss_rec'])
     with pytest.raises(ValueError, match='GFM mask must be'):
         model.loss(x, None, mask=torch.zeros(2, 6, 6, dtype=torch.bool))
+
+
+def test_continues_from_a_swin_encoder(tmp_path):
+    """A student-only Microsoft file of another window (7) loads although
+    it fills less than half of the model (the frozen teacher is the other
+    half): tables resized to window 6, the mask token initialised, not
+    zero; the teacher comes from its own file."""
+    encoder = SwinTransformer(ARCH, window_size=7, out_indices=(3, ))
+    encoder.init_weights()
+    weights = {k.replace('norm3.', 'norm.'): v
+               for k, v in encoder.state_dict().items()}
+    torch.save({'model': weights}, tmp_path / 'swin_w7.pth')
+    teacher = SwinTransformer(ARCH, window_size=7, out_indices=(3, ),
+                              shift_single_window=False)
+    teacher.init_weights()
+    torch.save({'model': {k.replace('norm3.', 'norm.'): v for k, v in
+                          teacher.state_dict().items()}},
+               tmp_path / 'teacher.pth')
+    model = _gfm(
+        teacher=_teacher_cfg(init_cfg=dict(
+            type='Pretrained', checkpoint=str(tmp_path / 'teacher.pth'))),
+        init_cfg=dict(type='Pretrained',
+                      checkpoint=str(tmp_path / 'swin_w7.pth')))
+    model.init_weights()
+    report = model.pretrained_report
+    assert report.mismatched == [] and report.unexpected == []
+    assert any(k.endswith('relative_position_bias_table')
+               for k, _, _ in report.resized)
+    assert model.backbone.mask_token.abs().max() > 0
+    torch.testing.assert_close(model.teacher.layers[0].blocks[0].attn.qkv
+                               .weight, teacher.layers[0].blocks[0].attn
+                               .qkv.weight)
+    assert all(not p.requires_grad for p in model.teacher.parameters())

@@ -269,3 +269,22 @@ def test_target_generator_slot():
     model = _slffm()
     x = torch.randn(1, 3, 64, 64)
     assert model.target_generator(x).shape == (1, 3, 64, 64)
+
+
+def test_encoder_only_file_keeps_the_paper_init_elsewhere(tmp_path):
+    """SMLFR's encoder-only file: the encoder loads, the mask tokens and
+    the decoder start as SMLFR initialises them (not at zero)."""
+    encoder = ConvNeXt(dict(depths=DEPTHS, dims=DIMS), out_norms=False)
+    torch.save({'arch': 'tiny', 'module': encoder.state_dict()},
+               tmp_path / 'timm_style.pth')
+    # the tiny encoder is a quarter of this model (ConvNeXt-B: 77%)
+    model = _slffm(init_cfg=dict(
+        type='Pretrained', checkpoint=str(tmp_path / 'timm_style.pth'),
+        min_match=0.2))
+    model.init_weights()
+    report = model.pretrained_report
+    assert 'encoder only' in report.fmt and report.unexpected == []
+    for token in model.mask_tokens:
+        assert 0 < token.abs().max() <= 0.02
+    torch.testing.assert_close(model.backbone.stages[0][0].dwconv.weight,
+                               encoder.stages[0][0].dwconv.weight)

@@ -177,3 +177,48 @@ def test_encoder_only_file_continues(tmp_path):
     report = model.pretrained_report
     assert report.unexpected == [] and 'encoder only' in report.fmt
     assert all(k.startswith('neck.') for k in report.missing)
+
+
+@pytest.mark.parametrize('interpolate', [True, False])
+def test_stage_two_from_stage_one(tmp_path, interpolate):
+    """48 px checkpoint into a 64 px model (SpectralGPT: 96 -> 128): the
+    spatial tables are interpolated, or left initialised as SpectralGPT's
+    --resume_different_size does; never zero."""
+    torch.save({'model': _official_state_dict()}, tmp_path / 'stage1.pth')
+    init_default_scope('mmpretrain')
+    model = SpectralGPT(
+        backbone=dict(type='rsfm.MaskedSpectralViT',
+                      arch=dict(embed_dims=DIM, depth=2, num_heads=4),
+                      img_size=64),
+        neck=dict(type='rsfm.SpectralGPTDecoder', in_channels=DIM,
+                  embed_dims=DIM, depth=1, num_heads=4, num_patches=64,
+                  num_groups=GROUPS, patch_values=192),
+        head=dict(type='rsfm.SpectralGPTHead'),
+        interpolate_pos_embed=interpolate,
+        init_cfg=dict(type='Pretrained',
+                      checkpoint=str(tmp_path / 'stage1.pth')))
+    model.init_weights()
+    report = model.pretrained_report
+    assert report.mismatched == [] and report.unexpected == []
+    resized = {k for k, _, _ in report.resized}
+    tables = {'backbone.pos_embed_spatial', 'neck.decoder_pos_embed_spatial'}
+    if interpolate:
+        assert resized >= {'pos_embed_spatial',
+                           'neck.decoder_pos_embed_spatial'}
+    else:
+        assert not resized & tables
+        assert sum('left initialised' in n for n in report.notes) == 2
+    for table in (model.backbone.pos_embed_spatial,
+                  model.neck.decoder_pos_embed_spatial):
+        assert table.abs().max() > 0
+
+
+def test_encoder_init_is_spectralgpt_xavier():
+    model = _model()
+    model.init_weights()
+    q = model.backbone.blocks[0].attn.q.weight
+    bound = (6 / (q.shape[0] + q.shape[1]))**.5
+    assert q.abs().max() <= bound and q.abs().max() > 0.8 * bound
+    proj = model.backbone.patch_embed.proj.weight.flatten(1)
+    bound = (6 / (proj.shape[0] + proj.shape[1]))**.5
+    assert proj.abs().max() <= bound

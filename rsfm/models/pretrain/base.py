@@ -1,0 +1,72 @@
+"""What every rsfm pretraining algorithm does with ``init_cfg``."""
+from typing import Callable, Optional, Sequence
+
+from rsfm.checkpoint import LoadReport, load_pretrained, pretrained_init_cfg
+
+
+class ContinuesFromCheckpoint:
+    """Mixin of the algorithms (before ``BaseSelfSupervisor``): with
+    ``init_cfg=dict(type='Pretrained', checkpoint=PATH)`` every part is
+    first initialised as without it (so that what the file does not hold
+    starts as the paper initialises it, not at zero), then the file is
+    converted with :attr:`convert_checkpoint` and loaded over it with a
+    report; the backbone's keys go through its own ``adapt_pretrained``
+    (bands, window tables, position embeddings).
+
+    Subclasses set :attr:`convert_checkpoint`, may set :attr:`min_match`
+    and :attr:`deferred` (children whose own Pretrained ``init_cfg`` is
+    used only when the algorithm's file does not cover them, e.g. GFM's
+    teacher), and may override :meth:`init_extra` (their own parameters'
+    initialisation).
+    """
+
+    convert_checkpoint: Callable
+    #: smallest share of the parameters the file must fill
+    min_match: float = 0.5
+    #: children loaded from their own init_cfg only if the file skips them
+    deferred: Sequence[str] = ()
+    pretrained_report: Optional[LoadReport] = None
+
+    def init_extra(self) -> None:
+        """Initialise the algorithm's own parameters (mask tokens, ...)."""
+
+    def init_weights(self):
+        pretrained = pretrained_init_cfg(self.init_cfg)
+        if pretrained is None:
+            super().init_weights()
+            self.init_extra()
+            return
+        saved = {name: getattr(self, name).init_cfg for name in self.deferred}
+        algorithm_cfg, self.init_cfg = self.init_cfg, None
+        for name in self.deferred:
+            getattr(self, name).init_cfg = None
+        try:
+            super().init_weights()  # as without the file
+            self.init_extra()
+        finally:
+            self.init_cfg = algorithm_cfg
+            for name, cfg in saved.items():
+                getattr(self, name).init_cfg = cfg
+        self.pretrained_report = load_pretrained(
+            self, pretrained, type(self).convert_checkpoint,
+            self.adapt_pretrained, self.min_match)
+        for name in self.deferred:
+            if not any(k.startswith(name + '.')
+                       for k in self.pretrained_report.matched):
+                child = getattr(self, name)
+                child._is_init = False
+                child.init_weights()  # from its own init_cfg, if any
+        self._is_init = True
+
+    def adapt_pretrained(self, state_dict: dict, report: LoadReport,
+                         init_cfg: dict) -> dict:
+        """Pass the ``backbone.`` keys through the backbone's adaptation."""
+        prefix = 'backbone.'
+        sub = {k[len(prefix):]: v for k, v in state_dict.items()
+               if k.startswith(prefix)}
+        rest = {k: v for k, v in state_dict.items()
+                if not k.startswith(prefix)}
+        if sub:
+            sub = self.backbone.adapt_pretrained(sub, report, init_cfg)
+        rest.update({prefix + k: v for k, v in sub.items()})
+        return rest
