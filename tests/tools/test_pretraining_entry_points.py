@@ -52,7 +52,9 @@ def test_spectralgpt_dist_train_then_downstream_backbone(roots, tmp_path):
     """13-band GeoTIFFs, B10 dropped, min-max per band; the checkpoint
     initialises the downstream spectral ViT."""
     from rsfm.models.backbones import SpectralViT
-    cfg = tiny_config(_config('spectralgpt_vit-b_'), roots, 2)
+    cfg = tiny_config(_config(
+        'spectralgpt_vit-b_8xb16-accum32-amp-200e_fmow-sentinel-96.py'),
+        roots, 2)
     cfg_path = str(tmp_path / 'tiny.py')
     cfg.dump(cfg_path)
     work = str(tmp_path / 'work')
