@@ -1,7 +1,27 @@
-"""What every rsfm pretraining algorithm does with ``init_cfg``."""
-from typing import Callable, Optional, Sequence
+"""What every rsfm pretraining algorithm shares: its batch, and what it
+does with ``init_cfg``."""
+from typing import Callable, Dict, List, Optional, Sequence, Union
+
+import torch
 
 from rsfm.checkpoint import LoadReport, load_pretrained, pretrained_init_cfg
+
+
+def batch_of(inputs: Union[torch.Tensor, List[torch.Tensor]]) -> torch.Tensor:
+    """``(B, C, H, W)`` from the data preprocessor's output: a batch, a list
+    of views (the first is used) or a list of images (stacked)."""
+    if isinstance(inputs, torch.Tensor):
+        return inputs
+    return inputs[0] if inputs[0].dim() == 4 else torch.stack(inputs)
+
+
+def strip_ddp_prefix(state_dict: Dict[str, torch.Tensor]
+                     ) -> Dict[str, torch.Tensor]:
+    """The state dict without the ``module.`` prefix that a DDP-wrapped
+    model's ``state_dict()`` puts on every key (unchanged otherwise)."""
+    if state_dict and all(k.startswith('module.') for k in state_dict):
+        return {k[len('module.'):]: v for k, v in state_dict.items()}
+    return state_dict
 
 
 class ContinuesFromCheckpoint:

@@ -23,8 +23,7 @@ from mmpretrain.models.selfsup import BaseSelfSupervisor
 
 from rsfm.registry import MODELS
 from ..backbones.swin import SwinTransformer, convert_swin
-from .base import ContinuesFromCheckpoint
-from .slffm import _batch
+from .base import ContinuesFromCheckpoint, batch_of, strip_ddp_prefix
 
 #: buffers of Microsoft's Swin that rsfm computes for its own window
 DROPPED_BUFFERS = ('relative_position_index', 'attn_mask')
@@ -62,8 +61,7 @@ def convert_gfm(state_dict: Dict[str, torch.Tensor]
       ``init_cfg``);
     - rsfm's own GFM checkpoints as they are.
     """
-    if state_dict and all(k.startswith('module.') for k in state_dict):
-        state_dict = {k[len('module.'):]: v for k, v in state_dict.items()}
+    state_dict = strip_ddp_prefix(state_dict)
     if any(k.startswith('backbone.') for k in state_dict) and any(
             k.startswith('projector.') for k in state_dict):
         return dict(state_dict), 'rsfm GFM'
@@ -237,7 +235,7 @@ class GFM(ContinuesFromCheckpoint, BaseSelfSupervisor):
         """Losses of a normalised ``(B, C, H, W)`` batch; ``mask`` ``(B,
         H/4, W/4)``, True = masked (else ``data_samples[i].mask``, else
         drawn with :meth:`random_mask`)."""
-        x = _batch(inputs)
+        x = batch_of(inputs)
         B, C, H, W = x.shape
         patch = self.backbone.patch_embed.patch_size
         if H % self.mask_cell or W % self.mask_cell:

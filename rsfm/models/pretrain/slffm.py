@@ -25,7 +25,7 @@ from mmpretrain.models.selfsup import BaseSelfSupervisor
 from rsfm.registry import MODELS
 from ..backbones.convnext import ConvNeXt, convert_convnext
 from ..layers import LayerNorm2d
-from .base import ContinuesFromCheckpoint
+from .base import ContinuesFromCheckpoint, batch_of, strip_ddp_prefix
 
 #: SMLFR's pretraining cell: the encoder's total stride
 CELL = 32
@@ -51,8 +51,7 @@ def convert_slffm(state_dict: Dict[str, torch.Tensor]
 
     A DDP ``module.`` prefix is removed first.
     """
-    if state_dict and all(k.startswith('module.') for k in state_dict):
-        state_dict = {k[len('module.'):]: v for k, v in state_dict.items()}
+    state_dict = strip_ddp_prefix(state_dict)
     if any(k.startswith('sparse_encoder.sp_cnn.') for k in state_dict):
         out = {}
         for key, value in state_dict.items():
@@ -70,14 +69,6 @@ def convert_slffm(state_dict: Dict[str, torch.Tensor]
     encoder, fmt = convert_convnext(state_dict)
     return {'backbone.' + k: v for k, v in encoder.items()}, \
         f'{fmt}, encoder only (decoder and densify layers as initialised)'
-
-
-def _batch(inputs: Union[torch.Tensor, List[torch.Tensor]]) -> torch.Tensor:
-    """``(B, C, H, W)`` from the data preprocessor's output: a batch, a list
-    of views (the first is used) or a list of images (stacked)."""
-    if isinstance(inputs, torch.Tensor):
-        return inputs
-    return inputs[0] if inputs[0].dim() == 4 else torch.stack(inputs)
 
 
 @MODELS.register_module()
@@ -391,9 +382,9 @@ class SLFFM(ContinuesFromCheckpoint, BaseSelfSupervisor):
              data_samples: Optional[list] = None,
              mask: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
         """SLFFM loss of a normalised batch ``(B, C, H, W)`` (see
-        :func:`_batch` for lists); ``mask``: ``(B, H/32, W/32)``, True = masked
+        :func:`~.base.batch_of` for lists); ``mask``: ``(B, H/32, W/32)``, True = masked
         (drawn with :meth:`random_mask` when None)."""
-        x = _batch(inputs)
+        x = batch_of(inputs)
         B, _, H, W = x.shape
         if H % CELL or W % CELL:
             raise ValueError(f'SLFFM input {H}x{W} is not a multiple of the '

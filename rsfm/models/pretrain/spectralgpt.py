@@ -25,8 +25,7 @@ from rsfm.registry import MODELS
 from ..backbones.spectral_vit import SpectralViT, convert_spectralgpt
 from ..layers import SeparateQKVAttention, resize_pos_embed
 from ..layers.transformer import TransformerBlock
-from .base import ContinuesFromCheckpoint
-from .slffm import _batch
+from .base import ContinuesFromCheckpoint, batch_of, strip_ddp_prefix
 
 #: the MAE decoder's parameters (top-level names in SpectralGPT's file)
 DECODER_KEYS = ('decoder_', 'mask_token')
@@ -44,8 +43,7 @@ def convert_spectralgpt_mae(state_dict: Dict[str, torch.Tensor]
       the decoder as initialised;
     - rsfm's own SpectralGPT checkpoints as they are.
     """
-    if state_dict and all(k.startswith('module.') for k in state_dict):
-        state_dict = {k[len('module.'):]: v for k, v in state_dict.items()}
+    state_dict = strip_ddp_prefix(state_dict)
     if any(k.startswith('backbone.') for k in state_dict) and any(
             k.startswith('neck.') for k in state_dict):
         return dict(state_dict), 'rsfm SpectralGPT'
@@ -312,7 +310,7 @@ class SpectralGPT(ContinuesFromCheckpoint, BaseSelfSupervisor):
         """Losses of a ``(B, C, H, W)`` batch scaled to [0, 1] per band;
         ``mask``: ``(B, L)`` in spectral-group-major token order, True =
         masked (drawn with :meth:`random_mask` when None)."""
-        x = _batch(inputs)
+        x = batch_of(inputs)
         B, C, H, W = x.shape
         p, t = self.backbone.patch_size, self.backbone.t_patch_size
         if H % p or W % p or C % t:
