@@ -19,6 +19,7 @@ from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import \
     OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
+from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
 from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import Registry
@@ -35,6 +36,9 @@ HOOKS = Registry(
     'hook', parent=MMENGINE_HOOKS, scope='rsfm', locations=['rsfm.engine'])
 RUNNERS = Registry(
     'runner', parent=MMENGINE_RUNNERS, scope='rsfm',
+    locations=['rsfm.engine'])
+OPTIMIZERS = Registry(
+    'optimizer', parent=MMENGINE_OPTIMIZERS, scope='rsfm',
     locations=['rsfm.engine'])
 OPTIM_WRAPPER_CONSTRUCTORS = Registry(
     'optimizer wrapper constructor',

@@ -27,7 +27,8 @@ def pytest_configure(config):
 
 #: mmengine root registries a test could register into
 _ROOTS = ('MODELS', 'DATASETS', 'TRANSFORMS', 'METRICS', 'RUNNERS',
-          'MODEL_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS', 'HOOKS')
+          'OPTIMIZERS', 'MODEL_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS',
+          'HOOKS')
 
 
 @pytest.fixture(autouse=True)

@@ -33,8 +33,8 @@ def test_backbone_builds_from_host_scope(scope, cfg):
 def test_registry_nodes_are_children_of_mmengine_roots():
     from mmengine import registry as mm
     from rsfm import registry as rs
-    for name in ('MODELS', 'DATASETS', 'TRANSFORMS', 'RUNNERS',
-                 'OPTIM_WRAPPER_CONSTRUCTORS'):
+    for name in ('MODELS', 'DATASETS', 'TRANSFORMS', 'RUNNERS', 'OPTIMIZERS',
+                 'OPTIM_WRAPPER_CONSTRUCTORS', 'HOOKS', 'METRICS'):
         node = getattr(rs, name)
         assert node.scope == 'rsfm' and node.parent is getattr(mm, name)
 

@@ -20,14 +20,17 @@ def _pretraining(cfg, root, length):
     """Tiny encoder and decoder, small random crops of the unlabeled fixture
     (RGB images/ or 13-band sentinel/), 2 images per process."""
     opts = _data(cfg, root)
-    pipeline = cfg.train_dataloader.dataset.pipeline
-    crop = next(i for i, step in enumerate(pipeline)
-                if step['type'] == 'RandomResizedCrop')
     opts.update({'train_dataloader.batch_size': 2,
                  'default_hooks.checkpoint.interval': 1,
                  'model.init_cfg': None,  # no official file in the tests
                  **_length(cfg, length)})
     opts.pop('train_cfg.val_interval')
+    if cfg.model.type in ('rsfm.CMID', 'rsfm.GeRSP'):
+        opts.update(_contrastive(cfg, root))
+        return opts
+    pipeline = cfg.train_dataloader.dataset.pipeline
+    crop = next(i for i, step in enumerate(pipeline)
+                if step['type'] == 'RandomResizedCrop')
     if cfg.model.type == 'rsfm.SLFFM':
         opts.update({
             'train_dataloader.dataset.data_prefix': dict(img_path='images'),
@@ -66,8 +69,71 @@ def _pretraining(cfg, root, length):
     return opts
 
 
+def _shrunk_pipeline(steps, size):
+    """``steps`` (nested in ParallelViews / MultiView / RandomApply) with
+    every crop, resize and mask generator at ``size``."""
+    out = []
+    for step in steps:
+        step = dict(step)
+        kind = step['type'].split('.')[-1]
+        if kind in ('RandomResizedCrop', 'Resize'):
+            step['scale'] = size if kind == 'RandomResizedCrop' \
+                else (size, size)
+        elif kind == 'RandomResizedCropWithGrid':
+            step['size'] = size
+        elif kind == 'SimMIMMaskGenerator':
+            step['input_size'] = size
+        for key in ('views', 'transforms'):
+            if key in step:
+                step[key] = [_shrunk_pipeline(view, size) if
+                             isinstance(view, (list, tuple)) else
+                             _shrunk_pipeline([view], size)[0]
+                             for view in step[key]]
+        out.append(step)
+    return out
+
+
+def _contrastive(cfg, root):
+    """CMID / GeRSP: 64-px views (a 2 x 2 grid of 32-px cells), tiny
+    ResNet or Swin, small heads and queue (16 = a multiple of 2 images x 2
+    processes)."""
+    dataset = cfg.train_dataloader.dataset
+    opts = {'model.queue_len': 16,
+            'model.projector': dict(hidden_channels=32, out_channels=8)}
+    if cfg.model.type == 'rsfm.GeRSP':
+        opts.update({
+            'model.backbone.arch': 'tiny',
+            'train_dataloader.dataset.unlabeled.data_root': root,
+            'train_dataloader.dataset.unlabeled.data_prefix':
+            dict(img_path='images'),
+            'train_dataloader.dataset.unlabeled.pipeline':
+            _shrunk_pipeline(dataset.unlabeled.pipeline, 64),
+            'train_dataloader.dataset.labeled.data_root':
+            osp.join(root, 'imagenet'),
+            'train_dataloader.dataset.labeled.pipeline':
+            _shrunk_pipeline(dataset.labeled.pipeline, 64)})
+        return opts
+    if cfg.model.backbone.type == 'rsfm.MaskedSwin':
+        opts['model.backbone.arch'] = dict(
+            _delete_=True, embed_dims=16, depths=[1, 1, 1, 1],
+            num_heads=[1, 2, 2, 4])
+        opts['model.backbone.window_size'] = 2
+    else:
+        opts['model.backbone.arch'] = 'tiny'
+    opts.update({
+        'model.neck.in_channels': 128,
+        'model.num_matches': 2,
+        'model.local_head': dict(out_channels=16, hidden_channels=32,
+                                 bottleneck_channels=8),
+        'train_dataloader.dataset.data_prefix': dict(img_path='images'),
+        'train_dataloader.dataset.pipeline':
+        _shrunk_pipeline(dataset.pipeline, 64)})
+    return opts
+
+
 #: model types of the pretraining algorithms (mmpretrain host)
-PRETRAINING = ('rsfm.SLFFM', 'rsfm.SpectralGPT', 'rsfm.GFM')
+PRETRAINING = ('rsfm.SLFFM', 'rsfm.SpectralGPT', 'rsfm.GFM', 'rsfm.CMID',
+               'rsfm.GeRSP')
 
 
 def _structure(path: str) -> tuple:
@@ -124,12 +190,15 @@ CD_BACKBONES = {
 
 
 def _datasets(cfg, loader):
-    """``(key prefix, dataset config)`` of a loader, ConcatDataset
-    unpacked."""
+    """``(key prefix, dataset config)`` of a loader, ConcatDataset and
+    PairedDataset unpacked."""
     dataset = cfg[loader].dataset
     if dataset.type == 'ConcatDataset':
         return [(f'{loader}.dataset.datasets.{i}', d)
                 for i, d in enumerate(dataset.datasets)]
+    if dataset.type == 'rsfm.PairedDataset':
+        return [(f'{loader}.dataset.{side}', dataset[side])
+                for side in ('unlabeled', 'labeled')]
     return [(f'{loader}.dataset', dataset)]
 
 

@@ -18,8 +18,11 @@ from .loading import find_state_dict, load_weights
 
 def convert_main(description: str,
                  converters: Dict[str, Callable],
-                 argv: Sequence[str] = None) -> int:
-    """Parse ``SRC DST [--arch NAME] [--prefix P]`` and convert."""
+                 argv: Sequence[str] = None,
+                 stub_unknown: bool = False) -> int:
+    """Parse ``SRC DST [--arch NAME] [--prefix P]`` and convert;
+    ``stub_unknown`` reads SRC's foreign pickled objects as inert
+    stand-ins (see :func:`load_weights`)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument('src', help='released checkpoint')
     parser.add_argument('dst', help='output file (must not exist)')
@@ -30,7 +33,9 @@ def convert_main(description: str,
     args = parser.parse_args(argv)
     if osp.exists(args.dst):
         parser.error(f'{args.dst} exists; choose another output path')
-    state_dict, wrapper = find_state_dict(load_weights(args.src), args.src)
+    stubs = [] if stub_unknown else None
+    state_dict, wrapper = find_state_dict(load_weights(args.src, stubs=stubs),
+                                          args.src)
     if args.prefix:
         state_dict = {k[len(args.prefix):]: v for k, v in state_dict.items()
                       if k.startswith(args.prefix)}

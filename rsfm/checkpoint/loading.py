@@ -155,15 +155,84 @@ def safe_torch_load(filename: str, map_location='cpu',
         f'again.') from error
 
 
-def load_weights(filename: str, map_location='cpu') -> dict:
+class OpaqueObject(dict):
+    """Stand-in for a pickled object whose class is not allowed: it takes
+    whatever the pickle gives it (constructor arguments, items, state) and
+    runs nothing. Subclasses carry the original class name."""
+
+    original = ''
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+        self.args = args
+
+    def __setstate__(self, state):
+        self.state = state
+
+    def append(self, item):
+        self.setdefault('items', []).append(item)
+
+    def extend(self, items):
+        self.setdefault('items', []).extend(items)
+
+    def __repr__(self) -> str:
+        return f'<opaque {self.original}>'
+
+
+def _load_with_stubs(filename: str, map_location,
+                     stubs: List[str]) -> dict:
+    """``torch.load`` through an unpickler that resolves torch's own
+    weights-only globals and :data:`RUN_SAFE_GLOBALS`, and replaces every
+    other class or function by an :class:`OpaqueObject` subclass: no module
+    of the file is imported and no code of it runs. The names replaced are
+    appended to ``stubs``."""
+    from torch._weights_only_unpickler import _get_allowed_globals
+    allowed = dict(_get_allowed_globals())
+    for entry in RUN_SAFE_GLOBALS:
+        obj, name = entry if isinstance(entry, tuple) else \
+            (entry, f'{entry.__module__}.{entry.__qualname__}')
+        allowed[name] = obj
+    made: Dict[str, type] = {}
+
+    class Unpickler(pickle.Unpickler):
+
+        def find_class(self, module, name):
+            full = f'{module}.{name}'
+            if full in allowed:
+                return allowed[full]
+            if full not in made:
+                made[full] = type(name, (OpaqueObject, ),
+                                  dict(original=full))
+                stubs.append(full)
+            return made[full]
+
+    class StubPickle:
+        __name__ = 'rsfm_stub_pickle'
+        Unpickler = Unpickler
+        load = staticmethod(pickle.load)
+
+    return torch.load(filename, map_location=map_location,
+                      weights_only=False, pickle_module=StubPickle)
+
+
+def load_weights(filename: str, map_location='cpu',
+                 stubs: Optional[List[str]] = None) -> dict:
     """Read a weight file with ``weights_only=True`` (plus
     :data:`RUN_SAFE_GLOBALS`: a plain weight file, or a checkpoint an
     mmengine run wrote, e.g. of rsfm pretraining).
 
+    Args:
+        stubs: Given a list, a file that holds other pickled objects (a
+            foreign trainer's logs, e.g. CMID's ``metric_storage``) is read
+            with those objects replaced by inert stand-ins (see
+            :func:`_load_with_stubs`; nothing is imported or run) and their
+            class names appended to the list. Without it such a file is an
+            error.
+
     Raises:
         FileNotFoundError: the file does not exist.
         ValueError: the file is unreadable, or holds more than tensors and
-            plain containers.
+            plain containers (and ``stubs`` is not given).
     """
     try:
         # weights, or an rsfm / mmengine training checkpoint (its message
@@ -172,6 +241,12 @@ def load_weights(filename: str, map_location='cpu') -> dict:
                                      RUN_SAFE_GLOBALS,
                                      what='pretrained checkpoint')
     except CodeInCheckpointError as e:
+        if stubs is not None:
+            checkpoint = _load_with_stubs(filename, map_location, stubs)
+            print_log(f'{filename}: read with inert stand-ins for the '
+                      f'pickled classes {stubs} (not imported, no code '
+                      f'run)', logger='current')
+            return checkpoint
         raise ValueError(
             f'{e}: {filename} is not a plain weight file. rsfm does not '
             f'unpickle code from pretrained weights; if you trust the file, '
@@ -301,7 +376,8 @@ def load_pretrained(model: nn.Module,
                     convert: Callable[[dict], Tuple[dict, str]],
                     adapt: Optional[Callable[[dict, LoadReport, dict],
                                              dict]] = None,
-                    min_match: float = 0.5) -> LoadReport:
+                    min_match: float = 0.5,
+                    stub_unknown: bool = False) -> LoadReport:
     """Load ``init_cfg['checkpoint']`` into ``model`` (see module docstring).
 
     Args:
@@ -314,14 +390,23 @@ def load_pretrained(model: nn.Module,
             backbone's adaptation of converted tensors (bands, tables).
         min_match: Smallest share of the model's parameter elements that
             must load; ``init_cfg['min_match']`` overrides it.
+        stub_unknown: Read a file that holds pickled objects beyond weights
+            with inert stand-ins for them (see :func:`load_weights`), and
+            say so in the report.
 
     Returns:
         The :class:`LoadReport`, also logged.
     """
     source = init_cfg['checkpoint']
-    checkpoint = load_weights(source, init_cfg.get('map_location', 'cpu'))
+    stubs = [] if stub_unknown else None
+    checkpoint = load_weights(source, init_cfg.get('map_location', 'cpu'),
+                              stubs)
     state_dict, wrapper = find_state_dict(checkpoint, source)
     report = LoadReport(source=source, wrapper=wrapper)
+    if stubs:
+        report.notes.append(
+            f'pickled objects of classes {stubs} read as inert stand-ins '
+            f'(not imported, no code run) and dropped')
     known = find_known_weights(source)
     if known is not None:
         report.notes.append(describe(known))

@@ -4,12 +4,15 @@ transforms. Host-specific datasets live in subpackages that configs import
 from .dota_labels import (DOTALabel, DOTAObject, dump_dota_labels,
                           load_dota_labels)
 from .dota_split import split_dota
-from .transforms import (CheckSegLabels, LoadMultiBandImage, LoadRGBImage,
-                         MinMaxNormalize)
+from .paired import PairedDataset
+from .transforms import (CheckSegLabels, GaussNoise, LoadMultiBandImage,
+                         LoadRGBImage, MinMaxNormalize, ParallelViews,
+                         RandomResizedCropWithGrid)
 from .unlabeled import UnlabeledImageDataset
 
 __all__ = [
-    'CheckSegLabels', 'DOTALabel', 'DOTAObject', 'LoadMultiBandImage',
-    'LoadRGBImage', 'MinMaxNormalize', 'UnlabeledImageDataset',
+    'CheckSegLabels', 'DOTALabel', 'DOTAObject', 'GaussNoise',
+    'LoadMultiBandImage', 'LoadRGBImage', 'MinMaxNormalize', 'PairedDataset',
+    'ParallelViews', 'RandomResizedCropWithGrid', 'UnlabeledImageDataset',
     'dump_dota_labels', 'load_dota_labels', 'split_dota'
 ]

@@ -1,8 +1,11 @@
-from .hooks import CheckpointHook, FiniteLossHook, RandomStateHook
+from .adan import Adan
+from .hooks import (CheckpointHook, FiniteLossHook, RandomStateHook,
+                    TeacherTempHook)
 from .optim_constructor import LayerDecayOptimWrapperConstructor
 from .runner import Runner, load_run_checkpoint
 
 __all__ = [
-    'CheckpointHook', 'FiniteLossHook', 'LayerDecayOptimWrapperConstructor',
-    'RandomStateHook', 'Runner', 'load_run_checkpoint'
+    'Adan', 'CheckpointHook', 'FiniteLossHook',
+    'LayerDecayOptimWrapperConstructor', 'RandomStateHook', 'Runner',
+    'TeacherTempHook', 'load_run_checkpoint'
 ]

@@ -1,6 +1,10 @@
 from .intensity import MinMaxNormalize
 from .loading import CheckSegLabels, LoadMultiBandImage, LoadRGBImage
+from .views import (ColorJitter, GaussNoise, ParallelViews,
+                    RandomResizedCropWithGrid)
 
 __all__ = [
-    'CheckSegLabels', 'LoadMultiBandImage', 'LoadRGBImage', 'MinMaxNormalize'
+    'CheckSegLabels', 'ColorJitter', 'GaussNoise', 'LoadMultiBandImage',
+    'LoadRGBImage', 'MinMaxNormalize', 'ParallelViews',
+    'RandomResizedCropWithGrid'
 ]

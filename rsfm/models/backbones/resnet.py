@@ -116,6 +116,9 @@ class ResNet(BaseBackbone):
             detection setting with small batches).
         drop_path_rate: Stochastic depth rate, increasing over blocks.
         with_cp: Gradient checkpointing per block.
+        zero_init_residual: Start the last BN of every block at zero, so
+            each block starts as the identity (timm's and mmselfsup's
+            default, hence CMID's and GeRSP's pretraining).
         bands: Names of the input bands, to adapt a pretrained ``conv1``
             (see :func:`rsfm.models.utils.adapt_input_bands`).
         init_cfg: ``dict(type='Pretrained', checkpoint=PATH)`` loads
@@ -142,9 +145,11 @@ class ResNet(BaseBackbone):
                  norm_eval: bool = False,
                  drop_path_rate: float = 0.,
                  with_cp: bool = False,
+                 zero_init_residual: bool = False,
                  bands: Optional[Sequence[str]] = None,
                  init_cfg: Optional[Union[dict, list]] = None):
         super().__init__(in_channels, bands, init_cfg)
+        self.zero_init_residual = zero_init_residual
         key = depth if arch is None else arch
         if isinstance(key, dict):
             setting = key
@@ -194,7 +199,7 @@ class ResNet(BaseBackbone):
 
     def init_default_weights(self):
         """torchvision's init: Kaiming normal (fan-out), BN weight 1, bias
-        0."""
+        0; with ``zero_init_residual`` the last BN of each block 0."""
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode='fan_out',
@@ -202,6 +207,11 @@ class ResNet(BaseBackbone):
             elif isinstance(m, nn.BatchNorm2d):
                 nn.init.constant_(m.weight, 1)
                 nn.init.constant_(m.bias, 0)
+        if self.zero_init_residual:
+            for m in self.modules():
+                if isinstance(m, _ResidualBlock):
+                    last = m.bn3 if isinstance(m, Bottleneck) else m.bn2
+                    nn.init.constant_(last.weight, 0)
 
     def embed(self, x: torch.Tensor,
               mask: Optional[torch.Tensor] = None) -> torch.Tensor:

@@ -1,8 +1,10 @@
 """What every rsfm pretraining algorithm shares: its batch, and what it
 does with ``init_cfg``."""
+import copy
 from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import torch
+import torch.nn as nn
 
 from rsfm.checkpoint import LoadReport, load_pretrained, pretrained_init_cfg
 
@@ -22,6 +24,33 @@ def strip_ddp_prefix(state_dict: Dict[str, torch.Tensor]
     if state_dict and all(k.startswith('module.') for k in state_dict):
         return {k[len('module.'):]: v for k, v in state_dict.items()}
     return state_dict
+
+
+def check_mask_mode(mode: str) -> str:
+    """``mode`` if it is ``'replace'`` or ``'add'``, else an error."""
+    if mode not in ('replace', 'add'):
+        raise ValueError(f'mask_mode must be "replace" (SimMIM) or "add" '
+                         f'(CMID), got {mode!r}')
+    return mode
+
+
+def apply_mask_token(x: torch.Tensor, weight: torch.Tensor,
+                     token: torch.Tensor, mode: str) -> torch.Tensor:
+    """Masked positions (``weight`` 1) of ``x`` replaced by ``token``, or
+    with ``token`` added (CMID)."""
+    if mode == 'add':
+        return x + token * weight
+    return x * (1. - weight) + token * weight
+
+
+def unmasked_copy(backbone: nn.Module) -> nn.Module:
+    """A copy of a masked backbone (``MaskedResNet``, ``MaskedSwin``) as
+    its plain parent class, without the mask token: a teacher with the
+    downstream backbone's keys."""
+    teacher = copy.deepcopy(backbone)
+    del teacher.mask_token
+    teacher.__class__ = type(backbone).__bases__[0]
+    return teacher
 
 
 class ContinuesFromCheckpoint:
@@ -45,6 +74,9 @@ class ContinuesFromCheckpoint:
     min_match: float = 0.5
     #: children loaded from their own init_cfg only if the file skips them
     deferred: Sequence[str] = ()
+    #: read files that pickle a foreign trainer's objects (CMID's logs)
+    #: with inert stand-ins for them
+    stub_unknown: bool = False
     pretrained_report: Optional[LoadReport] = None
 
     def init_extra(self) -> None:
@@ -69,7 +101,7 @@ class ContinuesFromCheckpoint:
                 getattr(self, name).init_cfg = cfg
         self.pretrained_report = load_pretrained(
             self, pretrained, type(self).convert_checkpoint,
-            self.adapt_pretrained, self.min_match)
+            self.adapt_pretrained, self.min_match, self.stub_unknown)
         for name in self.deferred:
             if not any(k.startswith(name + '.')
                        for k in self.pretrained_report.matched):

@@ -23,7 +23,8 @@ from mmpretrain.models.selfsup import BaseSelfSupervisor
 
 from rsfm.registry import MODELS
 from ..backbones.swin import SwinTransformer, convert_swin
-from .base import ContinuesFromCheckpoint, batch_of, strip_ddp_prefix
+from .base import (ContinuesFromCheckpoint, apply_mask_token, batch_of,
+                   check_mask_mode, strip_ddp_prefix)
 
 #: buffers of Microsoft's Swin that rsfm computes for its own window
 DROPPED_BUFFERS = ('relative_position_index', 'attn_mask')
@@ -86,7 +87,9 @@ def convert_gfm(state_dict: Dict[str, torch.Tensor]
 class MaskedSwin(SwinTransformer):
     """SimMIM's Swin student (GFM's ``SwinTransformerForSimMIM``): with
     ``mask`` ``(B, H/4, W/4)`` (True = masked) the patch embeddings of
-    masked patches are replaced by ``mask_token``. Parameter names are
+    masked patches are replaced by ``mask_token`` (``mask_mode='replace'``)
+    or get it added (``'add'``: CMID's ``MaskSwin``, ``replace=False``).
+    Parameter names are
     :class:`~rsfm.models.backbones.SwinTransformer`'s plus ``mask_token``,
     so the student loads into downstream Swin backbones.
 
@@ -97,11 +100,13 @@ class MaskedSwin(SwinTransformer):
 
     accepts_mask = True
 
-    def __init__(self, arch: Union[str, dict] = 'base', **kwargs):
+    def __init__(self, arch: Union[str, dict] = 'base',
+                 mask_mode: str = 'replace', **kwargs):
         kwargs.setdefault('out_indices', (3, ))
         kwargs.setdefault('shift_single_window', False)
         kwargs.setdefault('drop_path_rate', 0.)
         super().__init__(arch, **kwargs)
+        self.mask_mode = check_mask_mode(mask_mode)
         self.mask_token = nn.Parameter(
             torch.zeros(1, 1, self.num_features[0]))
 
@@ -115,7 +120,8 @@ class MaskedSwin(SwinTransformer):
         if mask is None:
             return x
         w = mask.unsqueeze(-1).to(x.dtype)  # (B, H/4, W/4, 1)
-        return x * (1. - w) + self.mask_token.to(x.dtype) * w
+        return apply_mask_token(x, w, self.mask_token.to(x.dtype),
+                                self.mask_mode)
 
 
 @MODELS.register_module()

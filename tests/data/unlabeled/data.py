@@ -2,8 +2,9 @@
 files of several types in nested folders (one per source) as GeoPile and
 MillionAID are distributed, plus a list file naming some of them; and
 fMoW-Sentinel-like 13-band uint16 GeoTIFFs without band descriptions
-(``sentinel/``); and BigEarthNet-S2 patches as
-``tools/dataset_converters/bigearthnet.py`` writes them from the raw
+(``sentinel/``); four labelled natural images in mmpretrain's ImageNet
+layout (``imagenet/``, GeRSP's second branch); and BigEarthNet-S2 patches
+as ``tools/dataset_converters/bigearthnet.py`` writes them from the raw
 fixture (``bigearthnet/``).
 
     python tests/data/unlabeled/data.py OUT_DIR
@@ -23,6 +24,9 @@ from tests.data.bigearthnet.data import make_bigearthnet
 LAYOUT = {'nwpu': ('airport_001.jpg', 'bridge_002.jpg'),
           'millionaid/agriculture': ('P0001.png', 'P0002.png'),
           'naip': ('m_3807504_ne_18_1.tif', )}
+
+#: the first ImageNet-1k classes (labels 0, 1, 2)
+IMAGENET_CLASSES = ('n01440764', 'n01443537', 'n01484850')
 
 
 def _image(rng, size):
@@ -63,6 +67,18 @@ def make_unlabeled(root: str, size: int = 96, seed: int = 0) -> str:
                            height=size // 2, count=13,
                            dtype='uint16') as dst:
             dst.write(bands)
+    # ImageNet in mmpretrain's layout (train/<wnid>/*.JPEG, meta/train.txt)
+    lines = []
+    for label, wnid in enumerate(IMAGENET_CLASSES):
+        os.makedirs(osp.join(root, 'imagenet', 'train', wnid), exist_ok=True)
+        for k in range(2 if label == 0 else 1):
+            name = f'{wnid}/{wnid}_{k + 1}.JPEG'
+            cv2.imwrite(osp.join(root, 'imagenet', 'train', name),
+                        _image(rng, size // 2 + 16 * label))
+            lines.append(f'{name} {label}')
+    os.makedirs(osp.join(root, 'imagenet', 'meta'), exist_ok=True)
+    with open(osp.join(root, 'imagenet', 'meta', 'train.txt'), 'w') as f:
+        f.write('\n'.join(lines) + '\n')
     raw = make_bigearthnet(osp.join(root, 'bigearthnet_raw'), seed=seed)
     convert_bigearthnet(raw, osp.join(root, 'bigearthnet'))
     return root
