@@ -21,6 +21,7 @@ import os
 import os.path as osp
 import pickle
 import re
+import types
 import zipfile
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
@@ -206,13 +207,10 @@ def _load_with_stubs(filename: str, map_location,
                 stubs.append(full)
             return made[full]
 
-    class StubPickle:
-        __name__ = 'rsfm_stub_pickle'
-        Unpickler = Unpickler
-        load = staticmethod(pickle.load)
-
+    stub_pickle = types.SimpleNamespace(
+        __name__='rsfm_stub_pickle', Unpickler=Unpickler, load=pickle.load)
     return torch.load(filename, map_location=map_location,
-                      weights_only=False, pickle_module=StubPickle)
+                      weights_only=False, pickle_module=stub_pickle)
 
 
 def load_weights(filename: str, map_location='cpu',

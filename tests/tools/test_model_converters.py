@@ -116,3 +116,30 @@ def test_gfm_official2rsfm_training_file(tmp_path):
                    capture_output=True)
     converted = torch.load(dst, weights_only=True)['state_dict']
     _gfm().load_state_dict(converted, strict=True)
+
+
+def test_cmid_official2rsfm_whole_model_file(tmp_path):
+    from tests.models.pretrain.test_cmid import _cmid, _official_file
+    source = _cmid()
+    src, dst = tmp_path / 'epoch_199.pth', tmp_path / 'cmid_rsfm.pth'
+    _official_file(source, src, swin=False)
+    proc = subprocess.run(
+        [sys.executable, 'tools/model_converters/cmid_official2rsfm.py',
+         str(src), str(dst)], cwd=REPO, check=True, capture_output=True,
+        text=True)
+    assert 'inert stand-ins' in proc.stdout + proc.stderr
+    converted = torch.load(dst, weights_only=True)['state_dict']
+    _cmid().load_state_dict(converted, strict=True)
+
+
+def test_gersp_official2rsfm_training_file(tmp_path):
+    from tests.models.pretrain.test_gersp import _gersp, _official_file
+    source = _gersp()
+    src, dst = tmp_path / 'epoch_100.pth', tmp_path / 'gersp_rsfm.pth'
+    _official_file(source, src)
+    subprocess.run([sys.executable,
+                    'tools/model_converters/gersp_official2rsfm.py',
+                    str(src), str(dst)], cwd=REPO, check=True,
+                   capture_output=True)
+    converted = torch.load(dst, weights_only=True)['state_dict']
+    _gersp().load_state_dict(converted, strict=True)

@@ -92,3 +92,80 @@ def test_gfm_dist_train_then_downstream_backbone(roots, tmp_path):
     # the student only (not the teacher); its mask token has no use here
     assert report.unexpected == ['mask_token'] and report.mismatched == []
     assert all(k.startswith('norm') for k in report.missing)
+
+
+def _extracted_loads_clean(ckpt, backbone_factory, tmp_path):
+    """extract_backbone.py leaves the mask token out: the downstream
+    backbone loads the file with nothing missing or unexpected."""
+    dst = str(tmp_path / 'backbone.pth')
+    _run([sys.executable, 'tools/model_converters/extract_backbone.py', ckpt,
+          dst])
+    backbone = backbone_factory(dict(type='Pretrained', checkpoint=dst))
+    backbone.init_weights()
+    return backbone.pretrained_report
+
+
+@pytest.mark.parametrize('name',
+                         ['cmid_resnet-50_4xb64', 'cmid_swin-b_4xb64'])
+def test_cmid_dist_train_then_downstream_backbone(name, roots, tmp_path):
+    """Two views with masks and cell grids from the pipeline, the EMA
+    teacher, queue and centre under DDP (gloo); the student initialises the
+    downstream ResNet / Swin."""
+    from rsfm.models.backbones import ResNet, SwinTransformer
+    cfg = tiny_config(_config(name), roots, 2)
+    cfg_path = str(tmp_path / 'tiny.py')
+    cfg.dump(cfg_path)
+    work = str(tmp_path / 'work')
+    out = _run(['bash', 'tools/dist_train.sh', cfg_path, '2', '--work-dir',
+                work])
+    assert all(f'{k}: ' in out for k in ('loss_rec', 'loss_global',
+                                         'loss_pixel'))
+    ckpt = osp.join(work, 'epoch_2.pth')
+    state = torch.load(ckpt, map_location='cpu', weights_only=False)
+
+    if 'resnet' in name:
+        def factory(init_cfg):
+            return ResNet(arch='tiny', init_cfg=init_cfg)
+    else:
+        def factory(init_cfg):
+            return SwinTransformer(
+                dict(embed_dims=16, depths=[1, 1, 1, 1],
+                     num_heads=[1, 2, 2, 4]), window_size=2,
+                init_cfg=init_cfg)
+    backbone = factory(dict(type='Pretrained', checkpoint=ckpt))
+    backbone.init_weights()
+    report = backbone.pretrained_report
+    # the student (not the teacher: its keys are teacher_backbone.*)
+    assert report.unexpected == ['mask_token'] and report.mismatched == []
+    assert all(k.startswith('norm') for k in report.missing)
+    torch.testing.assert_close(
+        backbone.state_dict()['patch_embed.proj.weight' if 'swin' in name
+                              else 'conv1.weight'],
+        state['state_dict']['backbone.' + ('patch_embed.proj.weight'
+                                           if 'swin' in name
+                                           else 'conv1.weight')])
+    clean = _extracted_loads_clean(ckpt, factory, tmp_path)
+    assert clean.unexpected == [] and clean.mismatched == []
+    assert all(k.startswith('norm') for k in clean.missing)
+
+
+def test_gersp_dist_train_then_downstream_backbone(roots, tmp_path):
+    """RS pairs and labelled natural images (PairedDataset), shuffled BN
+    and the key queue under DDP (gloo); the student initialises the
+    downstream ResNet with a clean report."""
+    from rsfm.models.backbones import ResNet
+    cfg = tiny_config(_config('gersp_resnet-50_'), roots, 2)
+    cfg_path = str(tmp_path / 'tiny.py')
+    cfg.dump(cfg_path)
+    work = str(tmp_path / 'work')
+    out = _run(['bash', 'tools/dist_train.sh', cfg_path, '2', '--work-dir',
+                work])
+    assert 'loss_contrastive: ' in out and 'loss_sup: ' in out \
+        and 'sup_acc_top1: ' in out
+    ckpt = osp.join(work, 'epoch_2.pth')
+    backbone = ResNet(arch='tiny', init_cfg=dict(type='Pretrained',
+                                                 checkpoint=ckpt))
+    backbone.init_weights()
+    report = backbone.pretrained_report
+    assert report.missing == [] and report.unexpected == [] \
+        and report.mismatched == []

@@ -7,8 +7,10 @@ SRC is a checkpoint written by ``tools/train.py`` / ``tools/dist_train.sh``
 gets ``{'state_dict': {key without the prefix: tensor}, 'meta': {...}}``,
 which downstream backbones load through ``init_cfg=dict(type='Pretrained',
 checkpoint=DST)``. Downstream configs also read SRC directly (the
-``backbone.`` prefix is found); this file is smaller and holds no optimizer.
-DST must not exist.
+``backbone.`` prefix is found); this file is smaller and holds no optimizer,
+and it leaves out what only pretraining uses (the ``mask_token`` of CMID's
+and GFM's masked students), so a downstream backbone loads it with nothing
+unexpected. DST must not exist.
 """
 import argparse
 import os.path as osp
@@ -20,6 +22,9 @@ from mmengine.logging import print_log
 from rsfm.checkpoint import find_state_dict
 from rsfm.checkpoint.loading import load_weights
 from rsfm.utils.atomic import atomic_output
+
+#: backbone parameters that only pretraining uses
+PRETRAINING_ONLY = ('mask_token', )
 
 
 def main(argv=None) -> int:
@@ -35,6 +40,9 @@ def main(argv=None) -> int:
     prefix = args.prefix
     backbone = {k[len(prefix):]: v for k, v in state_dict.items()
                 if k.startswith(prefix)}
+    dropped = [k for k in backbone if k in PRETRAINING_ONLY]
+    for key in dropped:
+        del backbone[key]
     if not backbone:
         roots = sorted({k.split('.')[0] for k in state_dict})
         parser.error(f'no key of {args.src} starts with {prefix!r}; its '
@@ -44,7 +52,8 @@ def main(argv=None) -> int:
                     'meta': {'source': osp.basename(args.src),
                              'prefix': prefix}}, tmp)
     print_log(f'wrote {len(backbone)} of {len(state_dict)} tensors of '
-              f'{args.src} (under {prefix!r}) to {args.dst}',
+              f'{args.src} (under {prefix!r}) to {args.dst}' +
+              (f'; left out {dropped} (pretraining only)' if dropped else ''),
               logger='current')
     return 0
 
