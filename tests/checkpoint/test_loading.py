@@ -1,3 +1,5 @@
+import os
+
 import pytest
 import torch
 
@@ -128,6 +130,34 @@ def test_load_weights_accepts_namespace_args_only(tmp_path):
 
 class _Code:
     pass
+
+
+class _Runs:
+    """Unpickling this would run a command."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        import os
+        return os.system, (f'touch {self.path}', )
+
+
+def test_stubbed_load_runs_nothing_and_names_what_it_replaced(tmp_path):
+    ran = tmp_path / 'ran'
+    torch.save({'model': {'a': torch.ones(2)}, 'hook': _Code(),
+                'logs': _Runs(ran), 'epoch': 3}, tmp_path / 'foreign.pth')
+    stubs = []
+    ckpt = load_weights(str(tmp_path / 'foreign.pth'), stubs=stubs)
+    assert not ran.exists()  # os.system was not called
+    assert torch.equal(ckpt['model']['a'], torch.ones(2))
+    assert ckpt['epoch'] == 3
+    assert sorted(stubs) == sorted([f'{__name__}._Code',
+                                    f'{os.system.__module__}.system'])
+    assert repr(ckpt['logs']).startswith('<opaque ')
+    with pytest.raises(ValueError, match='not a plain weight file'):
+        load_weights(str(tmp_path / 'foreign.pth'))
+    assert not ran.exists()
 
 
 def test_load_weights_reads_yacs_config_without_yacs(tmp_path):

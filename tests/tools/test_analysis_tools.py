@@ -66,3 +66,22 @@ def test_benchmark_pretraining_runs(tmp_path):
                if line.startswith('| rsfm'))
     assert float(row.split('|')[3]) > 0  # steps per second
     assert 'no reference: pass --official PATH' in text
+
+
+def test_benchmark_pretraining_runs_the_contrastive_algorithms(tmp_path):
+    # GeRSP has no runnable reference; its rsfm row at the paper's size
+    out = tmp_path / 'bench.md'
+    proc = subprocess.run(
+        [sys.executable, 'tools/analysis_tools/benchmark_pretraining.py',
+         '--algorithm', 'gersp', '--batch', '1', '--iters', '1', '--warmup',
+         '0', '--out', str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text()
+    assert float(next(line for line in text.splitlines()
+                      if line.startswith('| rsfm')).split('|')[3]) > 0
+    proc = subprocess.run(
+        [sys.executable, 'tools/analysis_tools/benchmark_pretraining.py',
+         '--algorithm', 'cmid', '--size', '64'],
+        cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode != 0 and 'at its paper\'s 224 px' in proc.stderr

@@ -22,13 +22,9 @@ value before the first step, in a fresh process per model.
 import argparse
 import importlib.util
 import json
-import os
 import os.path as osp
-import statistics
 import subprocess
 import sys
-import threading
-import time
 import types
 
 import torch
@@ -36,6 +32,8 @@ from mmengine.config import Config, ConfigDict
 from mmengine.registry import init_default_scope
 
 from rsfm.utils.atomic import write_text_atomically
+from rsfm.utils.benchmark import (abba_times, peak_memory, results_table,
+                                  rows_of, timed)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs', 'bit',
@@ -100,21 +98,12 @@ def batch(size: int, n: int, device: str):
     return inputs, samples
 
 
-def train_step(model, optimizer, inputs, samples, device) -> float:
-    """One loss + backward + AdamW step; milliseconds."""
-    start = time.perf_counter()
+def train_step(model, optimizer, inputs, samples) -> None:
+    """One loss + backward + AdamW step."""
     losses = model.loss(inputs, samples)
     optimizer.zero_grad()
     sum(v for k, v in losses.items() if 'loss' in k).backward()
     optimizer.step()
-    if device.startswith('cuda'):
-        torch.cuda.synchronize()
-    return (time.perf_counter() - start) * 1000
-
-
-def _rss_mib() -> float:
-    with open('/proc/self/statm') as f:
-        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**20
 
 
 def peak_memory_child(args) -> dict:
@@ -125,27 +114,12 @@ def peak_memory_child(args) -> dict:
     model = build(args.child, args.arch, args.device).train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
     inputs, samples = batch(args.size, args.batch, args.device)
-    if args.device.startswith('cuda'):
-        base = torch.cuda.memory_allocated()
-        torch.cuda.reset_peak_memory_stats()
-    else:
-        base, peak, done = _rss_mib(), [0.], threading.Event()
 
-        def sample():
-            while not done.is_set():
-                peak[0] = max(peak[0], _rss_mib())
-                time.sleep(0.001)
+    def run():
+        for _ in range(args.warmup + 1):
+            train_step(model, optimizer, inputs, samples)
 
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-    for _ in range(args.warmup + 1):
-        train_step(model, optimizer, inputs, samples, args.device)
-    if args.device.startswith('cuda'):
-        return dict(peak_mib=(torch.cuda.max_memory_allocated() - base) /
-                    2**20)
-    done.set()
-    sampler.join()
-    return dict(peak_mib=peak[0] - base)
+    return dict(peak_mib=peak_memory(run, args.device))
 
 
 def measure_memory(args, which: str) -> float:
@@ -178,19 +152,11 @@ def compare(args) -> list:
     optimizers = {k: torch.optim.AdamW(m.train().parameters(), lr=1e-4)
                   for k, m in models.items()}
     inputs, samples = batch(args.size, args.batch, args.device)
-    times = {k: [] for k in models}
-    for i in range(args.warmup + args.iters):
-        order = list(models.items())
-        for name, model in order if i % 2 else order[::-1]:  # ABBA
-            ms = train_step(model, optimizers[name], inputs, samples,
-                            args.device)
-            if i >= args.warmup:
-                times[name].append(ms)
-    rows = []
-    for name in models:
-        ms = statistics.median(times[name])
-        rows.append((name, ms, 1000 / ms, measure_memory(args, name)))
-    return rows, notes
+    times = abba_times(
+        list(models), lambda name: timed(lambda: train_step(
+            models[name], optimizers[name], inputs, samples), args.device),
+        args.warmup, args.iters)
+    return rows_of(times, lambda name: measure_memory(args, name)), notes
 
 
 def main(argv=None):
@@ -220,25 +186,15 @@ def main(argv=None):
     command = ' '.join(
         ['python tools/analysis_tools/benchmark_change_detection.py'] +
         shown)
-    memory = 'step peak allocated (CUDA)' \
-        if args.device.startswith('cuda') else 'step peak RSS growth'
     lines = [
         f'`{command}`', '',
         f'BIT, ConvNeXt-{args.arch} stage 0, training step (loss, backward, '
         f'AdamW) on ({args.batch}, 2 x 3, {args.size}, {args.size}), '
         f'{args.device}, torch {torch.__version__}, '
         f'{torch.get_num_threads()} threads, median of {args.iters}', ''
-    ] + [f'- {n}' for n in notes] + [
-        '', f'| model | ms / step | steps / s | {memory} MiB |',
-        '|---|---|---|---|'
-    ] + [f'| {n} | {ms:.0f} | {sps:.2f} | {mib:.0f} |'
-         for n, ms, sps, mib in rows]
-    if len(rows) == 2:
-        memory = f'{rows[0][3] / rows[1][3]:.2f}' if rows[1][3] > 0 \
-            else 'n/a (no growth measured)'
-        lines += ['', f'rsfm / open-cd: time {rows[0][1] / rows[1][1]:.2f}, '
-                  f'memory {memory}']
-    else:
+    ] + [f'- {n}' for n in notes] + ([''] if notes else []) + \
+        results_table(rows, args.device)
+    if len(rows) == 1:
         lines += ['', 'no reference: pass --open-cd PATH to compare']
     text = '\n'.join(lines) + '\n'
     sys.stdout.write(text)

@@ -125,6 +125,8 @@ class GeRSP(ContinuesFromCheckpoint, BaseSelfSupervisor):
     """
 
     convert_checkpoint = staticmethod(convert_gersp)
+    #: the key encoder is half of the parameters
+    min_match = 0.25
 
     def __init__(self, backbone: dict,
                  projector: dict = dict(hidden_channels=2048,

@@ -176,3 +176,28 @@ def test_continues_from_a_resnet_alone(tmp_path):
     assert model.pretrained_report.fmt.endswith('student encoder only')
     for key, value in source.backbone.state_dict().items():
         assert torch.equal(model.backbone.state_dict()[key], value)
+
+
+def test_config_schedule_is_gersps_cosine_with_restarts():
+    """mmcv's CosineRestart of GeRSP.py: lr(e) = 0.001 + 0.003 (1 +
+    cos(pi (e mod 20) / 20)), by epoch."""
+    import math
+    import os.path as osp
+
+    from mmengine.config import Config
+    from mmengine.optim.scheduler import CosineRestartLR
+
+    from tests.conftest import REPO
+    cfg = Config.fromfile(osp.join(
+        REPO, 'configs', 'gersp',
+        'gersp_resnet-50_8xb32-100e_millionaid-imagenet-224.py'))
+    param = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([param], **{
+        k: v for k, v in cfg.optim_wrapper.optimizer.items() if k != 'type'})
+    kwargs = {k: v for k, v in cfg.param_scheduler[0].items()
+              if k != 'type'}
+    scheduler = CosineRestartLR(optimizer, **kwargs)
+    for epoch in range(45):
+        want = 0.001 + 0.003 * (1 + math.cos(math.pi * (epoch % 20) / 20))
+        assert optimizer.param_groups[0]['lr'] == pytest.approx(want), epoch
+        scheduler.step()
