@@ -1,5 +1,5 @@
 """Remote-sensing images paired with labelled natural images (GeRSP)."""
-from typing import List, Optional, Sequence, Union
+from typing import List, Sequence, Union
 
 from mmengine.dataset import BaseDataset, Compose
 from torch.utils.data import Dataset
@@ -82,7 +82,3 @@ class PairedDataset(Dataset):
                        img_path=rs.get('img_path'),
                        labeled_img_path=natural.get('img_path'))
         return self.pipeline(results)
-
-    def pair_of(self, index: int) -> Optional[tuple]:
-        """``(unlabeled index, labeled index)`` of sample ``index``."""
-        return index % len(self.unlabeled), index % len(self.labeled)

@@ -23,6 +23,17 @@ from rsfm.models.pretrain.cmid import (focal_frequency_loss,
                                        position_match, random_cell_mask)
 
 SWIN = dict(embed_dims=16, depths=[1, 1, 1, 1], num_heads=[1, 2, 2, 4])
+
+
+@pytest.fixture(autouse=True)
+def fresh_message_hub(request):
+    """A message hub of this test's own: the EMA momentum reads the
+    training iteration from the current one, which an earlier test's run
+    may have left behind."""
+    return MessageHub.get_instance(f'test_cmid-{request.node.name}-'
+                                   f'{id(request)}')
+
+
 BACKBONES = dict(
     resnet=dict(type='rsfm.MaskedResNet', arch='tiny'),
     swin=dict(type='rsfm.MaskedSwin', arch=SWIN, window_size=2,
@@ -306,23 +317,18 @@ def test_local_loss_centre_moves_within_the_iteration():
                                    atol=1e-7)
 
 
-def test_momentum_follows_the_cosine_of_the_run():
+def test_momentum_follows_the_cosine_of_the_run(fresh_message_hub):
     model = _cmid().train()
     model.init_weights()
     _randomised(model)
     (img, view), masks, samples = _batch()
-    hub = MessageHub.get_current_instance()
-    hub.update_info('iter', 25)
-    hub.update_info('max_iters', 100)
-    try:
-        teacher = {k: v.detach().clone()
-                   for k, v in model.teacher_projector.named_parameters()}
-        student = {k: v.detach().clone()
-                   for k, v in model.projector.named_parameters()}
-        model.loss([img, view], samples, mask=masks)
-    finally:
-        hub.update_info('iter', None)
-        hub.update_info('max_iters', None)
+    fresh_message_hub.update_info('iter', 25)
+    fresh_message_hub.update_info('max_iters', 100)
+    teacher = {k: v.detach().clone()
+               for k, v in model.teacher_projector.named_parameters()}
+    student = {k: v.detach().clone()
+               for k, v in model.projector.named_parameters()}
+    model.loss([img, view], samples, mask=masks)
     tau = 1 - 0.004 * (math.cos(math.pi * 25 / 100) + 1) / 2
     for name, value in model.teacher_projector.named_parameters():
         torch.testing.assert_close(
