@@ -299,14 +299,14 @@ def dense_inference(model, scenes: Sequence[Scene], out_path: str,
         check_same_footprint(first, other)
     windows = tile_windows(first.width, first.height, tile, overlap)
     boxes = chunks_of(first.width, first.height, chunk)
-    total = sum(len(overlapping(windows, box)) for box in boxes)
+    hits_of = [overlapping(windows, box) for box in boxes]
+    total = sum(len(hits) for hits in hits_of)
     threshold = getattr(getattr(model, 'decode_head', None), 'threshold',
                         None)
     done = 0
     with atomic_output(osp.abspath(out_path)) as tmp:
         with rasterio.open(tmp, 'w', **output_profile(first)) as dst:
-            for box in boxes:
-                hits = overlapping(windows, box)
+            for box, hits in zip(boxes, hits_of):
                 accumulator = None
                 # same-size tiles share a forward
                 shapes = sorted({(w[3] - w[1], w[2] - w[0]) for w in hits})

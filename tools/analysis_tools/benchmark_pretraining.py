@@ -55,7 +55,6 @@ import contextlib
 import importlib
 import io
 import json
-import math
 import os.path as osp
 import subprocess
 import sys
@@ -68,6 +67,8 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
+from rsfm.datasets.transforms import RandomResizedCropWithGrid
+from rsfm.models.pretrain.base import random_cell_mask
 from rsfm.utils.atomic import write_text_atomically
 from rsfm.utils.benchmark import (abba_times, peak_memory, results_table,
                                   rows_of, timed)
@@ -104,19 +105,10 @@ def _require(repo: str, *files: str) -> None:
             raise FileNotFoundError(f'--official {repo} has no {name}')
 
 
-def random_cells(batch: int, side: int, cells: int, ratio: float,
-                 scale: int) -> torch.Tensor:
-    """SimMIM's rule (GFM, CMID): ``ceil(cells^2 * ratio)`` of the
-    ``cells x cells`` grid by ``np.random.permutation``, repeated ``scale``
-    times: ``(B, cells * scale, cells * scale)`` long, 1 = masked."""
-    masks = []
-    for _ in range(batch):
-        grid = np.zeros(cells * cells, dtype=int)
-        count = int(math.ceil(cells * cells * ratio))
-        grid[np.random.permutation(cells * cells)[:count]] = 1
-        masks.append(torch.from_numpy(
-            grid.reshape(cells, cells).repeat(scale, 0).repeat(scale, 1)))
-    return torch.stack(masks)
+def total_loss(losses: dict) -> torch.Tensor:
+    """The sum of the entries whose key contains ``loss`` (mmengine's
+    rule)."""
+    return sum(v for k, v in losses.items() if 'loss' in k)
 
 
 class Bench:
@@ -154,7 +146,7 @@ class Bench:
 
     def rsfm_loss(self, model, batch) -> torch.Tensor:
         losses = model.loss(batch, None)
-        return sum(v for k, v in losses.items() if 'loss' in k)
+        return total_loss(losses)
 
     def build_official(self, repo: str, arch: str, device: str):
         raise SystemExit(f'{type(self).__name__}: no official model')
@@ -283,13 +275,12 @@ class GFMBench(Bench):
     def batch(self, args):
         """A normalised batch and GFM's mask: 22 of 36 cells, on the 48x48
         patch grid."""
-        return super().batch(args), random_cells(
-            args.batch, 6, 6, 0.6, 8).to(args.device)
+        return super().batch(args), random_cell_mask(
+            args.batch, 192, 192, 0.6, 32, 4).long().to(args.device)
 
     def rsfm_loss(self, model, batch):
         x, mask = batch
-        return sum(v for k, v in model.loss(x, None, mask=mask.bool()).items()
-                   if 'loss' in k)
+        return total_loss(model.loss(x, None, mask=mask.bool()))
 
     def build_official(self, repo, arch, device):
         _require(repo, 'models/teacher.py')
@@ -384,13 +375,6 @@ class CMIDBench(Bench):
         model.teacher_temp = 0.04  # the schedule's first epoch (Swin)
         return model
 
-    @staticmethod
-    def grid(top, left, h, w, flip):
-        rows = top + (torch.arange(7) + 0.5) * h / 7
-        cols = left + (torch.arange(7) + 0.5) * w / 7
-        grid = torch.stack(torch.meshgrid(rows, cols, indexing='ij'), -1)
-        return grid.flip(1) if flip else grid
-
     def batch(self, args):
         """Two normalised views, CMID's masks (30 of 49 cells each) and
         the cell grids of two overlapping crops per image."""
@@ -399,11 +383,12 @@ class CMIDBench(Bench):
         B, device = args.batch, args.device
         img, view = (torch.randn(B, 3, 224, 224, device=device)
                      for _ in range(2))
-        masks = random_cells(2 * B, 7, 7, 0.6, 8).view(B, 2, 56, 56).to(
-            device)
-        locations = torch.stack([torch.stack([
-            self.grid(10. + b, 30., 150., 170., False),
-            self.grid(60., 50. + b, 120., 140., True)]) for b in range(B)])
+        masks = random_cell_mask(2 * B, 224, 224, 0.6, 32, 4).long().view(
+            B, 2, 56, 56).to(device)
+        grid = RandomResizedCropWithGrid(size=224, grid_stride=32).grid
+        locations = torch.from_numpy(np.stack([np.stack([
+            grid(10. + b, 30., 150., 170., False),
+            grid(60., 50. + b, 120., 140., True)]) for b in range(B)]))
         samples = []
         for b in range(B):
             sample = BaseDataElement()
@@ -426,7 +411,7 @@ class CMIDBench(Bench):
     def rsfm_loss(self, model, batch):
         losses = model.loss(batch['inputs'], batch['samples'],
                             mask=batch['masks'])
-        return sum(v for k, v in losses.items() if 'loss' in k)
+        return total_loss(losses)
 
     def build_official(self, repo, arch, device):
         module = import_cmid(repo)
@@ -460,7 +445,7 @@ class GeRSPBench(Bench):
         return inputs, samples
 
     def rsfm_loss(self, model, batch):
-        return sum(v for k, v in model.loss(*batch).items() if 'loss' in k)
+        return total_loss(model.loss(*batch))
 
     def build_official(self, repo, arch, device):
         raise SystemExit('GeRSP\'s MoCoGeRSP needs mmselfsup 0.x on '

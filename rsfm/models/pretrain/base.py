@@ -3,6 +3,7 @@ does with ``init_cfg``."""
 import copy
 from typing import Callable, Dict, List, Optional, Sequence, Union
 
+import numpy as np
 import torch
 import torch.nn as nn
 
@@ -41,6 +42,24 @@ def apply_mask_token(x: torch.Tensor, weight: torch.Tensor,
     if mode == 'add':
         return x + token * weight
     return x * (1. - weight) + token * weight
+
+
+def random_cell_mask(batch: int, height: int, width: int, ratio: float,
+                     cell: int, patch: int) -> torch.Tensor:
+    """``ceil(cells * ratio)`` of the ``cell``-px cells drawn by
+    ``np.random.permutation`` (SimMIM's rule: GFM's ``MaskGenerator``,
+    CMID's ``BlockwiseMaskGenerator``), repeated onto the ``patch``-px
+    grid: ``(B, H/patch, W/patch)`` bool, True = masked."""
+    h, w = height // cell, width // cell
+    count = int(np.ceil(h * w * ratio))
+    scale = cell // patch
+    masks = []
+    for _ in range(batch):
+        cells = np.zeros(h * w, dtype=bool)
+        cells[np.random.permutation(h * w)[:count]] = True
+        cells = cells.reshape(h, w).repeat(scale, 0).repeat(scale, 1)
+        masks.append(torch.from_numpy(cells))
+    return torch.stack(masks)
 
 
 def unmasked_copy(backbone: nn.Module) -> nn.Module:

@@ -23,7 +23,6 @@ pool; Swin: after the patch embedding), CMID's ``mask_stage=0``.
 import copy
 from typing import Dict, List, Optional, Tuple
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -34,7 +33,8 @@ from rsfm.registry import MODELS
 from ..backbones.resnet import ResNet, convert_resnet
 from ..backbones.swin import convert_swin
 from .base import (ContinuesFromCheckpoint, apply_mask_token,
-                   check_mask_mode, strip_ddp_prefix, unmasked_copy)
+                   check_mask_mode, random_cell_mask, strip_ddp_prefix,
+                   unmasked_copy)
 from .momentum import (ProjectionMLP, copy_parameters, cosine_momentum,
                        enqueue, gather, moco_loss, momentum_update)
 
@@ -187,24 +187,6 @@ def position_match(locations_a: torch.Tensor, locations_b: torch.Tensor,
             1, idx.unsqueeze(-1).expand(-1, -1, tokens.shape[-1]))
 
     return pick(tokens_a, positions), pick(tokens_b, matches)
-
-
-def random_cell_mask(batch: int, height: int, width: int, ratio: float,
-                     cell: int, patch: int) -> torch.Tensor:
-    """``ceil(cells * ratio)`` of the ``cell``-px cells drawn by
-    ``np.random.permutation`` (CMID's ``BlockwiseMaskGenerator``, SimMIM's
-    rule), repeated onto the ``patch``-px grid: ``(B, H/patch, W/patch)``
-    bool, True = masked."""
-    h, w = height // cell, width // cell
-    count = int(np.ceil(h * w * ratio))
-    scale = cell // patch
-    masks = []
-    for _ in range(batch):
-        cells = np.zeros(h * w, dtype=bool)
-        cells[np.random.permutation(h * w)[:count]] = True
-        cells = cells.reshape(h, w).repeat(scale, 0).repeat(scale, 1)
-        masks.append(torch.from_numpy(cells))
-    return torch.stack(masks)
 
 
 #: official top-level prefix -> rsfm prefix

@@ -13,7 +13,6 @@ token, as SimMIM; every token then goes through the Swin stages.
 """
 from typing import Dict, List, Optional, Tuple, Union
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -24,7 +23,7 @@ from mmpretrain.models.selfsup import BaseSelfSupervisor
 from rsfm.registry import MODELS
 from ..backbones.swin import SwinTransformer, convert_swin
 from .base import (ContinuesFromCheckpoint, apply_mask_token, batch_of,
-                   check_mask_mode, strip_ddp_prefix)
+                   check_mask_mode, random_cell_mask, strip_ddp_prefix)
 
 #: buffers of Microsoft's Swin that rsfm computes for its own window
 DROPPED_BUFFERS = ('relative_position_index', 'attn_mask')
@@ -212,16 +211,9 @@ class GFM(ContinuesFromCheckpoint, BaseSelfSupervisor):
         """GFM's ``MaskGenerator``: ``ceil(cells * mask_ratio)`` of the
         ``mask_cell`` cells by ``np.random.permutation``, repeated onto the
         4-px patch grid; ``(B, H/4, W/4)`` bool, True = masked."""
-        h, w = height // self.mask_cell, width // self.mask_cell
-        count = int(np.ceil(h * w * self.mask_ratio))
-        scale = self.mask_cell // self.backbone.patch_embed.patch_size
-        masks = []
-        for _ in range(batch):
-            cells = np.zeros(h * w, dtype=int)
-            cells[np.random.permutation(h * w)[:count]] = 1
-            cells = cells.reshape(h, w).repeat(scale, 0).repeat(scale, 1)
-            masks.append(torch.from_numpy(cells).bool())
-        return torch.stack(masks)
+        return random_cell_mask(batch, height, width, self.mask_ratio,
+                                self.mask_cell,
+                                self.backbone.patch_embed.patch_size)
 
     def stage3_merged(self, swin: SwinTransformer, x: torch.Tensor,
                       mask: Optional[torch.Tensor] = None

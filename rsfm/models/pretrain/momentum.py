@@ -82,8 +82,8 @@ def momentum_update(student: nn.Module, teacher: nn.Module,
     parameter (matched by name); buffers (BN statistics) are left alone,
     as in MoCo, CMID and GeRSP."""
     source = dict(student.named_parameters())
-    targets = [p for _, p in teacher.named_parameters()]
-    sources = [source[n].detach() for n, _ in teacher.named_parameters()]
+    pairs = [(p, source[n].detach()) for n, p in teacher.named_parameters()]
+    targets, sources = [t for t, _ in pairs], [s for _, s in pairs]
     torch._foreach_mul_(targets, momentum)
     torch._foreach_add_(targets, sources, alpha=1. - momentum)
 

@@ -8,6 +8,7 @@ from mmengine.registry import init_default_scope
 from mmpretrain.structures import DataSample
 
 from rsfm.models.pretrain import GeRSP
+from tests.models.pretrain.test_cmid import _randomised
 
 
 def _gersp(**kwargs):
@@ -16,17 +17,6 @@ def _gersp(**kwargs):
                                out_indices=(3, ), zero_init_residual=True),
                  projector=dict(hidden_channels=32, out_channels=8),
                  num_classes=5, queue_len=8, **kwargs)
-
-
-def _randomised(model, seed=0):
-    torch.manual_seed(seed)
-    with torch.no_grad():
-        for name, t in model.state_dict().items():
-            if t.is_floating_point():
-                t.add_(torch.randn_like(t) * 0.05)
-                if 'running_var' in name:
-                    t.abs_()
-    return model
 
 
 def _batch(seed=1, batch=2):
