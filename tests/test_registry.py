@@ -53,7 +53,7 @@ HOSTS = ('mmdet', 'mmrotate', 'mmseg', 'mmpretrain')
 
 @pytest.mark.parametrize('module', [
     'rsfm.models', 'rsfm.datasets', 'rsfm.engine', 'rsfm.checkpoint',
-    'rsfm.models.data_preprocessors'
+    'rsfm.models.data_preprocessors', 'rsfm.apis'
 ])
 def test_core_imports_no_host(module):
     """Host-specific code lives in subpackages that configs import

@@ -1,9 +1,10 @@
-"""Run a model on whole scenes: georeferenced class or change maps.
+"""Run a model on whole scenes: georeferenced class maps, change maps or
+oriented boxes.
 
     python tools/inference.py CONFIG CHECKPOINT SRC [SRC2] --out DIR
-        [--tile 512] [--overlap 128] [--batch-size 4] [--chunk 2048]
-        [--device cpu] [--bands NAME,NAME,...] [--no-preview]
-        [--trust-checkpoint]
+        [--tile N] [--overlap N] [--batch-size 4] [--chunk 2048]
+        [--iou-thr 0.1] [--device cpu] [--bands NAME,NAME,...]
+        [--no-preview] [--preview-size 1024] [--trust-checkpoint]
 
 SRC is any raster rasterio reads (GeoTIFF, COG, PNG, JPG), of any size and
 band count; SRC2 is the second date of a change-detection pair (same grid).
@@ -11,8 +12,12 @@ The scene is read window by window, cut into overlapping tiles that are
 blended before the argmax, and processed in chunks, so memory does not grow
 with it. DIR gets ``NAME_classes.tif`` (segmentation) or
 ``NAME_change.tif`` (1 = changed): a tiled, compressed GeoTIFF with the
-input's CRS and transform; and ``NAME_preview.png`` (the scene downsampled,
-the result drawn over it). Nothing in DIR is overwritten.
+input's CRS and transform. An oriented detector's boxes are merged across
+tiles by class-wise rotated NMS (IoU 0.1, the DOTA rule) and written as
+polygons with class and score in the scene's CRS (``NAME_boxes.gpkg``,
+``NAME_boxes.geojson``) and as DOTA Task1 lines in scene pixels
+(``NAME_task1/Task1_<class>.txt``). ``NAME_preview.png`` is the scene
+downsampled with the result drawn over it. Nothing in DIR is overwritten.
 
 The file's bands are matched to the model's by name (band descriptions);
 ``--bands`` names the file's bands in file order for files without them.
@@ -32,19 +37,28 @@ def parse_args(argv=None):
     parser.add_argument('src2', nargs='?',
                         help='second date of a change-detection pair')
     parser.add_argument('--out', required=True, help='output folder')
-    parser.add_argument('--tile', type=int, default=512, help='tile side')
-    parser.add_argument('--overlap', type=int, default=128,
-                        help='overlap of neighbouring tiles (pixels)')
+    parser.add_argument('--tile', type=int,
+                        help='tile side (default: 512 for segmentation and '
+                        'change detection; the test resize, e.g. 1024, for '
+                        'oriented detection)')
+    parser.add_argument('--overlap', type=int,
+                        help='overlap of neighbouring tiles in pixels '
+                        '(default: 128; 200 for oriented detection)')
     parser.add_argument('--batch-size', type=int, default=4,
                         help='tiles per forward')
     parser.add_argument('--chunk', type=int, default=2048,
                         help='side of the chunks processed at a time')
+    parser.add_argument('--iou-thr', type=float, default=0.1,
+                        help='IoU of the class-wise rotated NMS that merges '
+                        'oriented boxes across tiles (0.1: the DOTA rule)')
     parser.add_argument('--device', default='cpu', help='cpu, cuda, cuda:1')
     parser.add_argument('--bands', help='names of the file\'s bands in file '
                         'order (comma-separated), for files without band '
                         'descriptions')
     parser.add_argument('--no-preview', action='store_true',
                         help='do not write the preview PNG')
+    parser.add_argument('--preview-size', type=int, default=1024,
+                        help='longest side of the preview PNG')
     parser.add_argument('--trust-checkpoint', action='store_true',
                         help='fully unpickle a checkpoint that holds more '
                         'than weights and training state (runs its code)')
@@ -61,11 +75,14 @@ def main(argv=None) -> int:
     result = inference_scene(
         model, args.src, args.src2, out_dir=args.out, tile=args.tile,
         overlap=args.overlap, batch_size=args.batch_size, chunk=args.chunk,
-        bands=bands, preview=not args.no_preview)
-    print_log(f'{result["tiles"]} tiles in {result["chunks"]} chunks; '
-              f'wrote {result["classes"]}' +
-              (f' and {result["preview"]}' if 'preview' in result else ''),
-              logger='current')
+        bands=bands, preview=not args.no_preview, iou_thr=args.iou_thr,
+        preview_side=args.preview_size)
+    outputs = [result[key] for key in ('classes', 'gpkg', 'geojson', 'task1',
+                                       'preview') if key in result]
+    found = f'{result["boxes"]} boxes' if 'boxes' in result else \
+        f'{result["chunks"]} chunks'
+    print_log(f'{result["tiles"]} tiles, {found}; wrote ' +
+              ', '.join(outputs), logger='current')
     return 0
 
 

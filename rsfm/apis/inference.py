@@ -1,7 +1,7 @@
 """Build a model from a config and checkpoint, and run it on whole scenes."""
 import os
 import os.path as osp
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -12,6 +12,8 @@ from mmengine.registry import init_default_scope
 from mmengine.utils import ProgressBar
 from rasterio.enums import Resampling
 
+from .detection import (DOTA_MERGE_IOU, Detections, check_new, detect_scene,
+                        detection_paths, write_detections)
 from .scene import Scene, dense_inference, loader_of
 
 #: colours of classes without a palette in the model's metadata (RGB)
@@ -77,12 +79,9 @@ def _stretch(img: np.ndarray) -> np.ndarray:
     return out
 
 
-def write_preview(scene: Scene, classes_path: str, path: str,
-                  palette: Sequence, max_side: int = 1024,
-                  change: bool = False) -> str:
-    """A PNG of the scene, downsampled to at most ``max_side`` (read by
-    decimation, never whole), with the class map drawn over it: classes in
-    their colours at half opacity, or changed pixels in red."""
+def _preview_background(scene: Scene, max_side: int) -> np.ndarray:
+    """The scene as ``(h, w, 3)`` float RGB, downsampled to at most
+    ``max_side`` (read by averaging, never whole) and stretched to 8 bits."""
     scale = max(scene.width, scene.height) / max_side
     h = max(1, round(scene.height / max(scale, 1)))
     w = max(1, round(scene.width / max(scale, 1)))
@@ -93,9 +92,26 @@ def write_preview(scene: Scene, classes_path: str, path: str,
         rgb = (scene.plan.indexes * 3)[:3]
     img = scene.src.read(rgb, out_shape=(3, h, w),
                          resampling=Resampling.average)
-    img = _stretch(img).transpose(1, 2, 0).astype(np.float32)  # RGB
+    return _stretch(img).transpose(1, 2, 0).astype(np.float32)
+
+
+def _save_png(img: np.ndarray, path: str) -> str:
+    """Write ``img`` (RGB) to the new file ``path``."""
+    if osp.exists(path):
+        raise FileExistsError(f'{path} exists; choose a new output')
+    cv2.imwrite(path, np.ascontiguousarray(img.astype(np.uint8)[..., ::-1]))
+    return path
+
+
+def write_preview(scene: Scene, classes_path: str, path: str,
+                  palette: Sequence, max_side: int = 1024,
+                  change: bool = False) -> str:
+    """A PNG of the scene, downsampled to at most ``max_side``, with the
+    class map drawn over it: classes in their colours at half opacity, or
+    changed pixels in red."""
+    img = _preview_background(scene, max_side)
     with rasterio.open(classes_path) as src:
-        classes = src.read(1, out_shape=(h, w),
+        classes = src.read(1, out_shape=img.shape[:2],
                            resampling=Resampling.nearest)
     if change:
         mask = classes > 0
@@ -105,75 +121,142 @@ def write_preview(scene: Scene, classes_path: str, path: str,
                             for i in range(int(classes.max()) + 1)],
                            np.float32)
         img = 0.5 * img + 0.5 * colours[classes]
-    if osp.exists(path):
-        raise FileExistsError(f'{path} exists; choose a new output')
-    cv2.imwrite(path, img.astype(np.uint8)[..., ::-1])
-    return path
+    return _save_png(img, path)
+
+
+def write_box_preview(scene: Scene, dets: Detections, path: str,
+                      palette: Sequence, max_side: int = 1024) -> str:
+    """A PNG of the scene, downsampled to at most ``max_side``, with the
+    oriented boxes drawn in their classes' colours."""
+    img = np.ascontiguousarray(_preview_background(scene, max_side))
+    scale = np.array([img.shape[1] / scene.width,
+                      img.shape[0] / scene.height], np.float32)
+    for corners, label in zip(dets.corners() * scale, dets.labels):
+        colour = tuple(float(c) for c in palette[label % len(palette)])
+        cv2.polylines(img, [np.round(corners).astype(np.int32)], True,
+                      colour, 1, cv2.LINE_AA)
+    return _save_png(img, path)
+
+
+def default_tiling(model, task: str) -> Tuple[int, int]:
+    """``(tile, overlap)``: for oriented detection the side of the test
+    pipeline's resize (the patch size the model was trained on, as
+    split_ss_dota's 1024) with DOTA's gap of 200; 512 and 128 for dense
+    tasks."""
+    if task != 'rotated':
+        return 512, 128
+    for step in model.cfg.test_dataloader.dataset.pipeline:
+        if step['type'].split('.')[-1] == 'Resize' and 'scale' in step:
+            scale = step['scale']
+            return int(max(scale) if isinstance(scale, Sequence)
+                       else scale), 200
+    return 1024, 200
+
+
+def _progress_bar(show: bool) -> Callable[[int, int], None]:
+    """``(done, total)`` callback drawing mmengine's progress bar (tiles
+    done / total, rate, ETA)."""
+    state = {}
+
+    def progress(done, total):
+        if not show:
+            return
+        if 'bar' not in state:
+            state['bar'], state['done'] = ProgressBar(total), 0
+        state['bar'].update(done - state['done'])
+        state['done'] = done
+
+    return progress
 
 
 def inference_scene(model, src: str, src2: Optional[str] = None,
-                    out_dir: str = 'outputs', tile: int = 512,
-                    overlap: int = 128, batch_size: int = 4,
+                    out_dir: str = 'outputs', tile: Optional[int] = None,
+                    overlap: Optional[int] = None, batch_size: int = 4,
                     chunk: int = 2048,
                     bands: Optional[Sequence[str]] = None,
-                    preview: bool = True, show_progress: bool = True
-                    ) -> dict:
+                    preview: bool = True, show_progress: bool = True,
+                    iou_thr: float = DOTA_MERGE_IOU,
+                    preview_side: int = 1024) -> dict:
     """Run ``model`` (from :func:`init_model`) on the scene ``src`` (and
     ``src2``, the second date of a change pair) and write georeferenced
-    results into ``out_dir``: ``<name>_classes.tif`` (segmentation) or
-    ``<name>_change.tif`` (change detection, 1 = changed), and a preview
-    PNG. Existing files are never overwritten.
+    results into ``out_dir``, named after ``src``:
+
+    - segmentation: ``<name>_classes.tif``; change detection:
+      ``<name>_change.tif`` (1 = changed): uint8 GeoTIFFs on the scene's
+      grid (see :func:`rsfm.apis.scene.dense_inference`);
+    - oriented detection: ``<name>_boxes.gpkg`` and ``.geojson`` (polygons
+      in the scene's CRS with class and score) and ``<name>_task1/`` (DOTA
+      Task1 lines in scene pixels), merged across tiles by class-wise
+      rotated NMS at ``iou_thr`` (see :mod:`rsfm.apis.detection`);
+    - ``<name>_preview.png``: the scene downsampled with the result drawn.
+
+    Existing files are never overwritten.
 
     Args:
+        tile, overlap: Tile side and overlap in pixels; by default 512 and
+            128 for dense tasks, and the test resize (e.g. 1024) and 200
+            for oriented detection.
+        batch_size: Tiles per forward.
+        chunk: Side of the chunks of dense tasks (bounds their memory).
         bands: Names of the file's bands in file order, for files whose
             bands carry no descriptions (matched to the model's bands by
             name; see :func:`rsfm.apis.scene.plan_bands`).
+        iou_thr: IoU of the NMS that merges oriented boxes across tiles
+            (0.1: mmrotate's DOTA merge rule).
+        preview_side: Longest side of the preview PNG.
 
     Returns:
-        ``dict(task, classes, preview, tiles, chunks)``.
+        ``task``, the output paths (``classes``, or ``gpkg``, ``geojson``
+        and ``task1``; and ``preview``) and the counts (``tiles`` run;
+        ``chunks``, or ``boxes`` found).
     """
     task = task_of(model)
-    if task == 'rotated':
-        raise NotImplementedError(
-            'oriented detection on whole scenes is not in rsfm.apis yet; '
-            'split the scene with tools/dataset_converters/dota_split.py '
-            'and merge with tools/test.py --format-only')
     if (task == 'change') != (src2 is not None):
         raise ValueError('change detection takes two scenes (SRC SRC2); '
                          'segmentation takes one' if task == 'change' else
                          f'a {task} model takes one scene, got two')
+    default_tile, default_overlap = default_tiling(model, task)
+    tile = tile or default_tile
+    if overlap is None:  # the default, kept below a smaller --tile
+        overlap = min(default_overlap, tile // 4)
+    name = osp.splitext(osp.basename(src))[0]
+    if task == 'rotated':
+        outputs = detection_paths(out_dir, name)
+    else:
+        kind = 'change' if task == 'change' else 'classes'
+        outputs = dict(classes=osp.join(out_dir, f'{name}_{kind}.tif'))
+    if preview:
+        outputs['preview'] = osp.join(out_dir, f'{name}_preview.png')
+    check_new(outputs.values())  # before any work
+    meta = model.dataset_meta or {}
+    if task == 'rotated' and not meta.get('classes'):
+        raise ValueError('the model has no class names (dataset_meta '
+                         'classes in the checkpoint or the config\'s test '
+                         'dataset): the outputs name each box\'s class')
+    palette = meta.get('palette') or DEFAULT_PALETTE
     loader = loader_of(model.cfg)
     scenes = [Scene(p, loader, bands) for p in (src, src2) if p]
     os.makedirs(out_dir, exist_ok=True)
-    name = osp.splitext(osp.basename(src))[0]
-    classes_path = osp.join(out_dir, f'{name}_'
-                            f'{"change" if task == "change" else "classes"}'
-                            f'.tif')
-    preview_path = osp.join(out_dir, f'{name}_preview.png')
-    for path in (classes_path, preview_path) if preview else (classes_path, ):
-        if osp.exists(path):
-            raise FileExistsError(f'{path} exists; choose a new --out')
-    bar = {}
-
-    def progress(done, total):
-        if not show_progress:
-            return
-        if 'bar' not in bar:
-            bar['bar'], bar['done'] = ProgressBar(total), 0
-        bar['bar'].update(done - bar['done'])
-        bar['done'] = done
-
+    progress = _progress_bar(show_progress)
     try:
-        counts = dense_inference(model, scenes, classes_path, tile, overlap,
-                                 chunk, batch_size, progress=progress)
-        palette = (model.dataset_meta or {}).get('palette') or \
-            DEFAULT_PALETTE
-        result = dict(task=task, classes=classes_path, **counts)
-        if preview:
-            result['preview'] = write_preview(scenes[0], classes_path,
-                                              preview_path, palette,
-                                              change=task == 'change')
+        if task == 'rotated':
+            dets, tiles = detect_scene(model, scenes[0], tile, overlap,
+                                       batch_size, iou_thr=iou_thr,
+                                       progress=progress)
+            write_detections(dets, scenes[0], meta['classes'], outputs)
+            result = dict(tiles=tiles, boxes=len(dets))
+            if preview:
+                write_box_preview(scenes[0], dets, outputs['preview'],
+                                  palette, preview_side)
+        else:
+            result = dense_inference(model, scenes, outputs['classes'],
+                                     tile, overlap, chunk, batch_size,
+                                     progress=progress)
+            if preview:
+                write_preview(scenes[0], outputs['classes'],
+                              outputs['preview'], palette, preview_side,
+                              change=task == 'change')
     finally:
         for scene in scenes:
             scene.close()
-    return result
+    return dict(task=task, **result, **outputs)

@@ -31,6 +31,10 @@ RGB_LOADERS = ('rsfm.LoadRGBImage', 'LoadImageFromFile',
 BAND_LOADERS = ('rsfm.LoadMultiBandImage', 'rsfm.MultiImgLoadMultiBandImage')
 #: band names of an RGB model, to pick its bands from a file that has more
 RGB = ('R', 'G', 'B')
+#: GDAL's block cache while a scene is processed (MB). GDAL's default (5% of
+#: RAM) keeps decoded blocks of the scene and of the output, so memory would
+#: grow with the scene up to that share.
+GDAL_CACHE_MB = 64
 
 
 @dataclass
@@ -209,8 +213,10 @@ class ChunkAccumulator:
         self.weights[dst] += weight[src]
 
     def blended(self) -> np.ndarray:
-        """``(C, h, w)`` weighted mean of the logits."""
-        return self.sums / self.weights
+        """``(C, h, w)`` weighted mean of the logits, computed in place
+        (the sums are consumed: call it once, when all tiles are in)."""
+        self.sums /= self.weights
+        return self.sums
 
 
 def chunks_of(width: int, height: int, chunk: int) -> List[Tuple[int, ...]]:
@@ -304,7 +310,8 @@ def dense_inference(model, scenes: Sequence[Scene], out_path: str,
     threshold = getattr(getattr(model, 'decode_head', None), 'threshold',
                         None)
     done = 0
-    with atomic_output(osp.abspath(out_path)) as tmp:
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), \
+            atomic_output(osp.abspath(out_path)) as tmp:
         with rasterio.open(tmp, 'w', **output_profile(first)) as dst:
             for box, hits in zip(boxes, hits_of):
                 accumulator = None

@@ -7,57 +7,13 @@ import sys
 import numpy as np
 import pytest
 import rasterio
-import torch
-from mmengine.registry import MODELS, init_default_scope
 from rasterio.transform import from_origin
 
 from rsfm.apis import (Scene, dense_inference, inference_scene, init_model,
                        plan_bands, tile_windows)
 from rsfm.apis.scene import ChunkAccumulator, chunks_of, overlapping, ramp
+from tests.apis.scenes import TRANSFORM, write_scene
 from tests.conftest import REPO
-from tests.tiny import tiny_config
-
-CRS = 'EPSG:32633'
-TRANSFORM = from_origin(500000., 4500000., 0.5, 0.5)
-
-
-def write_scene(path, bands=3, width=150, height=110, descriptions=None,
-                seed=0, transform=TRANSFORM, dtype='uint8'):
-    """A smooth georeferenced scene (UTM 33N, 0.5 m pixels)."""
-    rng = np.random.default_rng(seed)
-    coarse = rng.uniform(0, 255, (bands, height // 10 + 1, width // 10 + 1))
-    data = np.kron(coarse, np.ones((10, 10)))[:, :height, :width]
-    with rasterio.open(path, 'w', driver='GTiff', width=width,
-                       height=height, count=bands, dtype=dtype, crs=CRS,
-                       transform=transform) as dst:
-        dst.write(data.astype(dtype))
-        for i, name in enumerate(descriptions or (), 1):
-            dst.set_band_description(i, name)
-    return str(path)
-
-
-def _saved_model(cfg, tmp_path, name):
-    """The tiny config's model with random weights, as a config file and a
-    checkpoint that init_model reads."""
-    init_default_scope(cfg.default_scope)
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    cfg_path, ckpt = str(tmp_path / f'{name}.py'), str(tmp_path / 'w.pth')
-    cfg.dump(cfg_path)
-    torch.save({'state_dict': model.state_dict(),
-                'meta': {'dataset_meta': dict(
-                    classes=('a', 'b', 'c', 'd', 'e'),
-                    palette=[[255, 0, 0]] * 5)}}, ckpt)
-    return cfg_path, ckpt
-
-
-@pytest.fixture
-def seg_model(roots, tmp_path):
-    cfg = tiny_config(osp.join(
-        REPO, 'configs', 'upernet',
-        'upernet_convnext-b-slffm_8xb2-amp-160k_potsdam-512x512.py'), roots)
-    return _saved_model(cfg, tmp_path, 'seg')
 
 
 def test_class_map_keeps_the_grid_and_never_overwrites(seg_model, tmp_path):
@@ -194,11 +150,8 @@ def test_png_scene_and_command_line(seg_model, tmp_path):
     assert osp.isfile(out / 'photo_preview.png')
 
 
-def test_change_pair_must_share_the_grid(roots, tmp_path):
-    cfg = tiny_config(osp.join(
-        REPO, 'configs', 'bit',
-        'bit_convnext-b-slffm_8xb8-20k_levir-cd-256x256.py'), roots)
-    model = init_model(*_saved_model(cfg, tmp_path, 'cd'))
+def test_change_pair_must_share_the_grid(cd_model, tmp_path):
+    model = init_model(*cd_model)
     a = write_scene(tmp_path / 'a.tif', seed=1)
     b = write_scene(tmp_path / 'b.tif', seed=2)
     result = inference_scene(model, a, b, out_dir=str(tmp_path / 'out'),
