@@ -1,4 +1,8 @@
 """Scenes and saved tiny models for the scene-inference tests."""
+import subprocess
+import sys
+
+import cv2
 import numpy as np
 import rasterio
 import torch
@@ -38,3 +42,20 @@ def saved_model(cfg, tmp_path, name, classes=('a', 'b', 'c', 'd', 'e')):
                     classes=classes,
                     palette=[[255, 0, 0]] * len(classes))}}, ckpt)
     return cfg_path, ckpt
+
+
+def run_cli_on_png(model_files, tmp_path, name, *options):
+    """``tools/inference.py`` on a random 90x70 PNG ``name``.png with
+    64-pixel tiles; the process and the output folder."""
+    from tests.conftest import REPO
+    png = str(tmp_path / f'{name}.png')
+    cv2.imwrite(png, np.random.default_rng(0).integers(
+        0, 255, (70, 90, 3), dtype=np.uint8))
+    out = tmp_path / 'cli'
+    proc = subprocess.run(
+        [sys.executable, 'tools/inference.py', *model_files, png, '--out',
+         str(out), '--tile', '64', '--overlap', '16', *options],
+        cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert '4/4' in proc.stdout + proc.stderr  # the progress bar's tiles
+    return proc, out

@@ -1,8 +1,6 @@
 """Scene inference: georeferenced rasters of any size in, class and change
 maps on the same grid out, blended across tiles and processed in chunks."""
 import os.path as osp
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -12,8 +10,7 @@ from rasterio.transform import from_origin
 from rsfm.apis import (Scene, dense_inference, inference_scene, init_model,
                        plan_bands, tile_windows)
 from rsfm.apis.scene import ChunkAccumulator, chunks_of, overlapping, ramp
-from tests.apis.scenes import TRANSFORM, write_scene
-from tests.conftest import REPO
+from tests.apis.scenes import TRANSFORM, run_cli_on_png, write_scene
 
 
 def test_class_map_keeps_the_grid_and_never_overwrites(seg_model, tmp_path):
@@ -135,17 +132,7 @@ def test_bands_are_matched_by_name_or_mapping(tmp_path):
 
 
 def test_png_scene_and_command_line(seg_model, tmp_path):
-    import cv2
-    png = str(tmp_path / 'photo.png')
-    cv2.imwrite(png, np.random.default_rng(0).integers(
-        0, 255, (70, 90, 3), dtype=np.uint8))
-    out = tmp_path / 'cli'
-    proc = subprocess.run(
-        [sys.executable, 'tools/inference.py', *seg_model, png, '--out',
-         str(out), '--tile', '64', '--overlap', '16'],
-        cwd=REPO, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    assert '4/4' in proc.stdout + proc.stderr  # the progress bar's tiles
+    _, out = run_cli_on_png(seg_model, tmp_path, 'photo')
     assert osp.isfile(out / 'photo_classes.tif')
     assert osp.isfile(out / 'photo_preview.png')
 

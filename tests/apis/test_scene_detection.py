@@ -4,8 +4,6 @@ and DOTA Task1 lines."""
 import importlib.util
 import os
 import os.path as osp
-import subprocess
-import sys
 
 import cv2
 import fiona
@@ -18,7 +16,7 @@ from shapely.geometry import shape
 
 from rsfm.apis import (Detections, Scene, detect_scene, inference_scene,
                        init_model, merge_tiles, tile_windows)
-from tests.apis.scenes import CRS, TRANSFORM, write_scene
+from tests.apis.scenes import CRS, TRANSFORM, run_cli_on_png, write_scene
 from tests.conftest import REPO
 
 #: pixel values of the two classes of drawn objects
@@ -181,16 +179,8 @@ def test_detection_needs_class_names(det_model, tmp_path):
 
 
 def test_command_line_writes_boxes(det_model, tmp_path):
-    png = str(tmp_path / 'harbour.png')
-    cv2.imwrite(png, np.random.default_rng(0).integers(
-        0, 255, (70, 90, 3), dtype=np.uint8))
-    out = tmp_path / 'cli'
-    proc = subprocess.run(
-        [sys.executable, 'tools/inference.py', *det_model, png, '--out',
-         str(out), '--tile', '64', '--overlap', '16', '--iou-thr', '0.1'],
-        cwd=REPO, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    assert '4/4' in proc.stdout + proc.stderr  # the progress bar's tiles
+    _, out = run_cli_on_png(det_model, tmp_path, 'harbour', '--iou-thr',
+                            '0.1')
     for name in ('harbour_boxes.gpkg', 'harbour_boxes.geojson',
                  'harbour_task1/Task1_class0.txt', 'harbour_preview.png'):
         assert osp.isfile(out / name), name

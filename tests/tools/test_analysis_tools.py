@@ -91,17 +91,17 @@ def test_benchmark_scene_memory_runs(tmp_path):
     out = tmp_path / 'memory.md'
     proc = subprocess.run(
         [sys.executable, 'tools/analysis_tools/benchmark_scene_memory.py',
-         '--sizes', '96', '200', '--tile', '64', '--overlap', '16',
+         '--sizes', '200', '--tile', '64', '--overlap', '16',
          '--chunk', '128', '--batch-size', '2', '--work-dir',
          str(tmp_path / 'scenes'), '--out', str(out)],
         cwd=REPO, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     rows = [line.split('|')[1:-1] for line in out.read_text().splitlines()
-            if line.startswith('| 96x96') or line.startswith('| 200x200')]
-    assert len(rows) == 2
+            if line.startswith('| 200x200')]
+    assert len(rows) == 1
     # 4 x 4 windows of 64 at stride 48 on 200 px; 2 x 2 chunks of 128
-    assert [int(c) for c in rows[1][2:4]] == [16, 16 + 4 + 4 + 1]
-    assert all(float(c) >= 0 for c in rows[1][4:])
+    assert [int(c) for c in rows[0][2:4]] == [16, 16 + 4 + 4 + 1]
+    assert all(float(c) >= 0 for c in rows[0][4:])
     assert not any((tmp_path / 'scenes').iterdir())  # scenes deleted
     # the progress of each run: tiles done / total
     assert '25/25' in proc.stderr
