@@ -16,6 +16,7 @@ from shapely.geometry import shape
 
 from rsfm.apis import (Detections, Scene, detect_scene, inference_scene,
                        init_model, merge_tiles, tile_windows)
+from rsfm.apis.detection import write_task1
 from tests.apis.scenes import CRS, TRANSFORM, run_cli_on_png, write_scene
 from tests.conftest import REPO
 
@@ -246,3 +247,42 @@ def test_tiles_of_a_small_scene_are_padded_as_dota_patches(tmp_path):
                                   scene.read((0, 0, 50, 40)))
     np.testing.assert_array_equal(seen[0][40:, 0], [[104, 116, 124]] * 24)
     scene.close()
+
+
+def test_merge_and_task1_are_mmrotates_dota_merge(tmp_path):
+    """The same patch detections merged by rsfm (tiles moved into the
+    scene, merge_tiles, write_task1) and by mmrotate's
+    DOTAMetric.merge_results (patch names ``scene__1024__x___y``): the same
+    Task1 lines (mmrotate rounds scores to 2 decimals)."""
+    from mmrotate.evaluation import DOTAMetric
+    rng = np.random.default_rng(0)
+    classes = ('plane', 'ship', 'harbor')
+    offsets = [(0, 0), (96, 0), (0, 96), (96, 96)]
+    patches, moved = [], []
+    for x, y in offsets:
+        n = 30
+        boxes = np.concatenate([rng.uniform(20, 110, (n, 2)),
+                                rng.uniform(8, 40, (n, 2)),
+                                rng.uniform(-1.5, 1.5, (n, 1))], 1)
+        dets = Detections(boxes, rng.uniform(0.05, 1, n),
+                          rng.integers(0, 3, n))
+        patches.append(dict(img_id=f'P0001__1024__{x}___{y}',
+                            bboxes=dets.boxes, scores=dets.scores,
+                            labels=dets.labels))
+        moved.append(dets.moved(x, y))
+    metric = DOTAMetric(metric='mAP')
+    metric.dataset_meta = dict(classes=classes)
+    metric.merge_results(patches, str(tmp_path / 'mmrotate'))
+    merged = merge_tiles(Detections.concatenate(moved))
+    assert 0 < len(merged) < 120
+    write_task1(merged, 'P0001', classes, str(tmp_path / 'rsfm'))
+
+    def lines(folder, cls):
+        with open(osp.join(folder, f'Task1_{cls}.txt')) as f:
+            rows = [line.split() for line in f]
+        return sorted((r[0], round(float(r[1]), 2), tuple(r[2:]))
+                      for r in rows)
+
+    for cls in classes:
+        assert lines(tmp_path / 'rsfm', cls) == \
+            lines(tmp_path / 'mmrotate', cls)
