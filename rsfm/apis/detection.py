@@ -15,15 +15,14 @@ and GeoJSON (written by fiona), and DOTA Task1 lines
 """
 import os
 import os.path as osp
-from typing import (Callable, Dict, Iterable, List, Optional, Sequence,
-                    Tuple)
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import rasterio
 import torch
 
 from rsfm.utils.atomic import atomic_output, write_text_atomically
-from .scene import GDAL_CACHE_MB, Scene, tile_windows
+from .scene import GDAL_CACHE_MB, Scene, check_new, tile_windows
 
 #: test-pipeline steps that need labels: scene tiles have none
 ANNOTATION_STEPS = ('LoadAnnotations', 'ConvertBoxType')
@@ -180,13 +179,6 @@ def detect_scene(model, scene: Scene, tile: int, overlap: int,
             if progress is not None:
                 progress(i + len(batch), len(windows))
     return merge_tiles(Detections.concatenate(parts), iou_thr), len(windows)
-
-
-def check_new(paths: Iterable[str]) -> None:
-    """Raise if any of ``paths`` exists (outputs are never overwritten)."""
-    for path in paths:
-        if osp.exists(path):
-            raise FileExistsError(f'{path} exists; choose a new output')
 
 
 def write_vectors(dets: Detections, scene: Scene, classes: Sequence[str],

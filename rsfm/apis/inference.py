@@ -1,6 +1,7 @@
 """Build a model from a config and checkpoint, and run it on whole scenes."""
 import os
 import os.path as osp
+import sys
 from typing import Callable, Optional, Sequence, Tuple
 
 import cv2
@@ -12,9 +13,9 @@ from mmengine.registry import init_default_scope
 from mmengine.utils import ProgressBar
 from rasterio.enums import Resampling
 
-from .detection import (DOTA_MERGE_IOU, Detections, check_new, detect_scene,
+from .detection import (DOTA_MERGE_IOU, Detections, detect_scene,
                         detection_paths, write_detections)
-from .scene import Scene, dense_inference, loader_of
+from .scene import Scene, check_new, dense_inference, loader_of
 
 #: colours of classes without a palette in the model's metadata (RGB)
 DEFAULT_PALETTE = [(255, 255, 255), (0, 0, 255), (0, 255, 255),
@@ -97,8 +98,7 @@ def _preview_background(scene: Scene, max_side: int) -> np.ndarray:
 
 def _save_png(img: np.ndarray, path: str) -> str:
     """Write ``img`` (RGB) to the new file ``path``."""
-    if osp.exists(path):
-        raise FileExistsError(f'{path} exists; choose a new output')
+    check_new([path])
     cv2.imwrite(path, np.ascontiguousarray(img.astype(np.uint8)[..., ::-1]))
     return path
 
@@ -153,16 +153,18 @@ def default_tiling(model, task: str) -> Tuple[int, int]:
     return 1024, 200
 
 
-def _progress_bar(show: bool) -> Callable[[int, int], None]:
+def progress_bar(show: bool = True,
+                 file=None) -> Callable[[int, int], None]:
     """``(done, total)`` callback drawing mmengine's progress bar (tiles
-    done / total, rate, ETA)."""
+    done / total, rate, ETA) on ``file`` (standard output by default)."""
     state = {}
 
     def progress(done, total):
         if not show:
             return
         if 'bar' not in state:
-            state['bar'], state['done'] = ProgressBar(total), 0
+            state['bar'] = ProgressBar(total, file=file or sys.stdout)
+            state['done'] = 0
         state['bar'].update(done - state['done'])
         state['done'] = done
 
@@ -237,7 +239,7 @@ def inference_scene(model, src: str, src2: Optional[str] = None,
     loader = loader_of(model.cfg)
     scenes = [Scene(p, loader, bands) for p in (src, src2) if p]
     os.makedirs(out_dir, exist_ok=True)
-    progress = _progress_bar(show_progress)
+    progress = progress_bar(show_progress)
     try:
         if task == 'rotated':
             dets, tiles = detect_scene(model, scenes[0], tile, overlap,

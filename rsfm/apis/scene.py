@@ -14,7 +14,7 @@ GeoTIFF with the input's CRS and transform.
 """
 import os.path as osp
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 import rasterio
@@ -179,12 +179,26 @@ def tile_windows(width: int, height: int, tile: int,
     return windows
 
 
+def check_new(paths: Iterable[str]) -> None:
+    """Raise if any of ``paths`` exists (outputs are never overwritten)."""
+    for path in paths:
+        if osp.exists(path):
+            raise FileExistsError(f'{path} exists; choose a new output')
+
+
 def ramp(length: int, overlap: int) -> np.ndarray:
     """Blending weights along one side of a tile: rising linearly over
     ``overlap // 2`` pixels from each border to 1 (always > 0)."""
     width = max(1, overlap // 2)
     i = np.arange(length)
     return np.minimum(np.minimum(i + 1, length - i), width) / width
+
+
+def tile_weight(height: int, width: int, overlap: int) -> np.ndarray:
+    """``(height, width)`` float32 blending weights of a tile: the outer
+    product of the ramps of its sides."""
+    return np.outer(ramp(height, overlap), ramp(width, overlap)).astype(
+        np.float32)
 
 
 class ChunkAccumulator:
@@ -295,8 +309,7 @@ def dense_inference(model, scenes: Sequence[Scene], out_path: str,
     Returns:
         ``dict(tiles=..., chunks=...)``: forwards run and chunks written.
     """
-    if osp.exists(out_path):
-        raise FileExistsError(f'{out_path} exists; choose a new output')
+    check_new([out_path])
     if chunk < 1 or batch_size < 1:
         raise ValueError(f'chunk ({chunk}) and batch_size ({batch_size}) '
                          f'must be >= 1')
@@ -320,9 +333,7 @@ def dense_inference(model, scenes: Sequence[Scene], out_path: str,
                 for shape in shapes:
                     group = [w for w in hits
                              if (w[3] - w[1], w[2] - w[0]) == shape]
-                    weight = np.outer(ramp(shape[0], overlap),
-                                      ramp(shape[1], overlap)).astype(
-                                          np.float32)
+                    weight = tile_weight(*shape, overlap)
                     for i in range(0, len(group), batch_size):
                         batch = group[i:i + batch_size]
                         tiles = [np.concatenate([s.read(w) for s in scenes],

@@ -3,9 +3,10 @@ benchmark_*.py``) share: timing steps of several models in ABBA order, the
 peak memory of a run, and the Markdown table with the ratios."""
 import os
 import statistics
+import sys
 import threading
 import time
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 
@@ -94,3 +95,12 @@ def results_table(rows: Sequence[Row], device: str,
         lines += ['', f'{rows[0][0]} / {rows[1][0]}: time '
                   f'{rows[0][1] / rows[1][1]:.2f}, memory {ratio}']
     return lines
+
+
+def emit_report(text: str, out: Optional[str] = None) -> None:
+    """Print a benchmark's report, and write it to the new file ``out``
+    (whole or not at all)."""
+    from rsfm.utils.atomic import write_text_atomically
+    sys.stdout.write(text)
+    if out:
+        write_text_atomically(out, text)

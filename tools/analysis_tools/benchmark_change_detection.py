@@ -31,9 +31,8 @@ import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import init_default_scope
 
-from rsfm.utils.atomic import write_text_atomically
-from rsfm.utils.benchmark import (abba_times, peak_memory, results_table,
-                                  rows_of, timed)
+from rsfm.utils.benchmark import (abba_times, emit_report, peak_memory,
+                                  results_table, rows_of, timed)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs', 'bit',
@@ -197,9 +196,7 @@ def main(argv=None):
     if len(rows) == 1:
         lines += ['', 'no reference: pass --open-cd PATH to compare']
     text = '\n'.join(lines) + '\n'
-    sys.stdout.write(text)
-    if args.out:
-        write_text_atomically(args.out, text)
+    emit_report(text, args.out)
     return 0
 
 

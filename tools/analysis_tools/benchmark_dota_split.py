@@ -30,7 +30,7 @@ import numpy as np
 from rsfm.datasets.dota_labels import (DOTA_V1_CLASSES, DOTAObject,
                                        dump_dota_labels, load_dota_labels)
 from rsfm.datasets.dota_split import PATCH_THREADS, split_scene
-from rsfm.utils.atomic import write_text_atomically
+from rsfm.utils.benchmark import emit_report
 
 SPLIT = dict(img_rate_thr=0.6, iof_thr=0.7, padding_value=(104, 116, 124))
 
@@ -190,9 +190,7 @@ def main(argv=None):
     else:
         lines += ['', 'no reference: pass --mmrotate PATH to compare']
     text = '\n'.join(lines) + '\n'
-    sys.stdout.write(text)
-    if args.out:
-        write_text_atomically(args.out, text)
+    emit_report(text, args.out)
     return 0
 
 

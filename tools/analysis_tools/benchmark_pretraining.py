@@ -69,9 +69,8 @@ from mmengine.registry import init_default_scope
 
 from rsfm.datasets.transforms import RandomResizedCropWithGrid
 from rsfm.models.pretrain.base import random_cell_mask
-from rsfm.utils.atomic import write_text_atomically
-from rsfm.utils.benchmark import (abba_times, peak_memory, results_table,
-                                  rows_of, timed)
+from rsfm.utils.benchmark import (abba_times, emit_report, peak_memory,
+                                  results_table, rows_of, timed)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 #: SMLFR's build_convnext: depths, dims and the drop path it hard-wires
@@ -603,9 +602,7 @@ def main(argv=None):
     if len(rows) == 1:
         lines += ['', 'no reference: pass --official PATH to compare']
     text = '\n'.join(lines) + '\n'
-    sys.stdout.write(text)
-    if args.out:
-        write_text_atomically(args.out, text)
+    emit_report(text, args.out)
     return 0
 
 

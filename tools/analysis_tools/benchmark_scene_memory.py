@@ -61,8 +61,8 @@ def whole_scene_inference(model, scene, out_path, tile, overlap,
     one argmax and one write."""
     import rasterio
 
-    from rsfm.apis.scene import (ChunkAccumulator, output_profile, ramp,
-                                 tile_windows, to_classes)
+    from rsfm.apis.scene import (ChunkAccumulator, output_profile,
+                                 tile_weight, tile_windows, to_classes)
     img = scene.src.read(scene.plan.indexes)
     if scene.plan.bgr:
         img = img[::-1]
@@ -77,9 +77,8 @@ def whole_scene_inference(model, scene, out_path, tile, overlap,
             if accumulator is None:
                 accumulator = ChunkAccumulator(
                     (0, 0, scene.width, scene.height), logits.shape[0])
-            weight = np.outer(ramp(y2 - y1, overlap),
-                              ramp(x2 - x1, overlap)).astype(np.float32)
-            accumulator.add((x1, y1, x2, y2), logits, weight)
+            accumulator.add((x1, y1, x2, y2), logits,
+                            tile_weight(y2 - y1, x2 - x1, overlap))
         progress(i + len(batch), len(windows))
     classes = to_classes(accumulator.blended(), None)
     with rasterio.open(out_path, 'w', **output_profile(scene)) as dst:
@@ -91,9 +90,9 @@ def child(args) -> dict:
     """One method on one scene, in this (fresh) process."""
     import rasterio
     import torch
-    from mmengine.utils import ProgressBar
 
     from rsfm.apis import Scene, dense_inference, init_model, loader_of
+    from rsfm.apis.inference import progress_bar
     from rsfm.apis.scene import GDAL_CACHE_MB, dense_tile_logits
     from rsfm.utils.benchmark import peak_memory
     torch.manual_seed(0)
@@ -102,14 +101,7 @@ def child(args) -> dict:
     tile_logits = synthetic_logits if args.no_model else dense_tile_logits
     warm = [scene.read((0, 0, args.tile, args.tile))] * args.batch_size
     tile_logits(model, warm)  # the model's own working memory
-    bar = {}
-
-    def progress(done, total):
-        if 'bar' not in bar:
-            bar['bar'], bar['done'] = ProgressBar(total, file=sys.stderr), 0
-        bar['bar'].update(done - bar['done'])
-        bar['done'] = done
-
+    progress = progress_bar(file=sys.stderr)
     out = osp.join(osp.dirname(args.scene), f'classes_{os.getpid()}.tif')
     counts = {}
 
@@ -218,7 +210,7 @@ def main(argv=None) -> int:
     if args.out and osp.exists(args.out):
         raise FileExistsError(f'--out {args.out} exists; the benchmark '
                               f'writes a new file')
-    from rsfm.utils.atomic import write_text_atomically
+    from rsfm.utils.benchmark import emit_report
     from rsfm.utils.synthetic import landscape_windows, write_geotiff
     work = args.work_dir or tempfile.mkdtemp(prefix='rsfm_scene_memory_')
     os.makedirs(work, exist_ok=True)
@@ -243,9 +235,7 @@ def main(argv=None) -> int:
                         'benchmark_scene_memory.py'] +
                        list(argv if argv is not None else sys.argv[1:]))
     text = report(args, results, command)
-    sys.stdout.write(text)
-    if args.out:
-        write_text_atomically(args.out, text)
+    emit_report(text, args.out)
     return 0
 
 
